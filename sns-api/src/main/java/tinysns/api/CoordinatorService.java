@@ -1,0 +1,27 @@
+package tinysns.api;
+
+import java.rmi.Remote;
+import java.rmi.RemoteException;
+import java.util.List;
+
+/** The coordinator: routing table, failure detector and the only component that decides roles. */
+public interface CoordinatorService extends Remote {
+    String REGISTRY_NAME = "sns/coordinator";
+
+    /**
+     * The live master server of user {@code userId}'s cluster, {@code (userId - 1) mod clusters + 1}, or null when
+     * that cluster has no live master right now.
+     */
+    ServerAddress getServer(long userId) throws RemoteException;
+
+    /** The live master server of a cluster, or null. */
+    ServerAddress getClusterMaster(int cluster) throws RemoteException;
+
+    /** The live master synchronizer's view is not needed by clients; servers and synchronizers report here. */
+    HeartbeatReply heartbeat(Heartbeat heartbeat) throws RemoteException;
+
+    /** Every known process, ordered by cluster, kind and member. */
+    List<ProcessStatus> status() throws RemoteException;
+
+    int clusterCount() throws RemoteException;
+}

@@ -1,0 +1,40 @@
+package tinysns.api;
+
+import java.rmi.Remote;
+import java.rmi.RemoteException;
+
+/**
+ * The client-facing service of one server. Only the cluster's master serves; any other answers
+ * {@link Status#NOT_MASTER}, and the client asks the coordinator again.
+ *
+ * <p>Writes carry the session and a request number that the client increments per write: a retry with the same
+ * number (after a timeout or a failover) returns the first reply and applies nothing twice.
+ */
+public interface NodeService extends Remote {
+    /** Logs in, creating the user on first login. Refused while another live client holds the user. */
+    LoginReply login(long userId) throws RemoteException;
+
+    /** Tells the master this client is alive; a client that stops calling is considered gone. */
+    Status keepAlive(Session session) throws RemoteException;
+
+    /** Ends the session so the user may log in again at once. */
+    Status logout(Session session) throws RemoteException;
+
+    Reply follow(Session session, long requestNo, long targetId) throws RemoteException;
+
+    Reply unfollow(Session session, long requestNo, long targetId) throws RemoteException;
+
+    Reply post(Session session, long requestNo, String text) throws RemoteException;
+
+    ListReply list(Session session) throws RemoteException;
+
+    /** The newest {@code limit} timeline posts (at most 20 are kept meaningful by the client), oldest first. */
+    TimelineReply timeline(Session session, int limit) throws RemoteException;
+
+    /**
+     * Subscribes the listener to the caller's timeline: every timeline post newer than {@code after} (the last post
+     * the client already showed, or null for "from now on") is pushed once, oldest first. Re-subscribing after a
+     * failover with the last shown post therefore neither repeats nor skips a post.
+     */
+    Status subscribe(Session session, TimelineListener listener, PostView after) throws RemoteException;
+}

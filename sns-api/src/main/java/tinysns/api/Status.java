@@ -1,0 +1,41 @@
+package tinysns.api;
+
+/**
+ * Outcome of every client-visible operation. The first seven mirror the course's result codes
+ * (CLIENT.md maps each to the exact line the client prints); the rest are this system's additions.
+ */
+public enum Status {
+    SUCCESS,
+    /** Follow self, or follow someone already followed. */
+    ALREADY_EXISTS,
+    /** Reserved by the course; never produced today. */
+    NOT_EXISTS,
+    /** Unknown user, or unfollow self / unknown. */
+    INVALID_USERNAME,
+    /** Unfollow someone not followed. */
+    NOT_A_FOLLOWER,
+    /** Malformed command or argument (bad id, empty or over-long post, null field). */
+    INVALID_COMMAND,
+    UNKNOWN,
+
+    /** This server is not its cluster's master; ask the coordinator again. */
+    NOT_MASTER,
+    /** No live master for the user's cluster (coordinator's answer). */
+    NO_SERVER,
+    /** The session token is unknown, expired, or not bound to the acting user. */
+    SESSION_INVALID,
+    /** The user is already logged in from a client that is still alive. */
+    ALREADY_LOGGED_IN,
+    /** A request number older than the session's last one: a stale retry, nothing applied. */
+    STALE_REQUEST,
+    /** The user belongs to another cluster. */
+    WRONG_CLUSTER,
+    /** Too many posts in too short a time for one session. */
+    RATE_LIMITED,
+    /** The caller did not present the deployment's shared secret. */
+    UNAUTHORIZED,
+    /** A synchronization batch does not continue the receiver's cursor (events are missing). */
+    SYNC_GAP,
+    /** The server could not finish the operation in time; its outcome is unknown, retry with the same request number. */
+    TIMEOUT
+}

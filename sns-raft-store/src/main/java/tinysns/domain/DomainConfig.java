@@ -1,0 +1,43 @@
+package tinysns.domain;
+
+/**
+ * The fixed facts a cluster's state machine needs. Identical on every replica of a cluster.
+ *
+ * @param clusterId        this cluster, 1..clusterCount
+ * @param clusterCount     clusters in the deployment; user u lives in cluster {@code (u - 1) mod clusterCount + 1}
+ * @param maxPostChars     longest post accepted, in characters (code points)
+ * @param sessionTtlMillis a session unused for longer than this (by command stamps) is no longer valid
+ */
+public record DomainConfig(int clusterId, int clusterCount, int maxPostChars, long sessionTtlMillis) {
+    public static final int DEFAULT_MAX_POST_CHARS = 280;
+    public static final long DEFAULT_SESSION_TTL_MILLIS = 7L * 24 * 3600 * 1000;
+
+    public DomainConfig {
+        if (clusterCount < 1) {
+            throw new IllegalArgumentException("clusterCount must be >= 1, got " + clusterCount);
+        }
+        if (clusterId < 1 || clusterId > clusterCount) {
+            throw new IllegalArgumentException("clusterId must be in 1.." + clusterCount + ", got " + clusterId);
+        }
+        if (maxPostChars < 1) {
+            throw new IllegalArgumentException("maxPostChars must be >= 1");
+        }
+    }
+
+    public static DomainConfig of(int clusterId, int clusterCount) {
+        return new DomainConfig(clusterId, clusterCount, DEFAULT_MAX_POST_CHARS, DEFAULT_SESSION_TTL_MILLIS);
+    }
+
+    /** The cluster user {@code userId} lives in. */
+    public int homeCluster(long userId) {
+        return homeCluster(userId, clusterCount);
+    }
+
+    public static int homeCluster(long userId, int clusterCount) {
+        return (int) ((userId - 1) % clusterCount) + 1;
+    }
+
+    public boolean isLocal(long userId) {
+        return userId > 0 && homeCluster(userId) == clusterId;
+    }
+}

@@ -1,0 +1,517 @@
+package tinysns.domain;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import tinysns.api.ListReply;
+import tinysns.api.PostView;
+import tinysns.api.Reply;
+import tinysns.api.Session;
+import tinysns.api.Status;
+import tinysns.api.TimelineReply;
+import tinysns.domain.Records.FollowRecord;
+import tinysns.domain.Records.PostRecord;
+import tinysns.domain.Records.SessionRecord;
+import tinysns.domain.Records.UserRecord;
+import tinysns.kv.KvReader;
+import tinysns.kv.KvWriter;
+
+/**
+ * A cluster's whole domain: users, follows, posts, timelines, sessions, the outbox and the cursors of other
+ * clusters (DESIGN.md §3-§5), as a deterministic function of the commands applied in order. It knows nothing of
+ * Raft, RocksDB, RMI or clocks: state lives behind {@link KvWriter}, time comes stamped inside each command.
+ *
+ * <p>Every refused command changes nothing at all. Every accepted local change that other clusters must know is
+ * appended to the outbox in the same command, so the event exists exactly when the change does.
+ */
+public final class SnsStateMachine {
+    /** A timeline read returns at most this many posts, however many are asked for. */
+    public static final int MAX_TIMELINE_READ = 1000;
+
+    private final DomainConfig config;
+
+    public SnsStateMachine(DomainConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    public DomainConfig config() {
+        return config;
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /** Applies one command to the state in {@code tx}. Refused commands leave {@code tx} untouched. */
+    public Applied apply(Command command, KvWriter tx) {
+        if (command == null) {
+            return refuse(Status.INVALID_COMMAND, "no command");
+        }
+        checkIdentity(tx);
+        // The cluster's clock never runs backwards, even across a leader change to a node whose wall clock is behind.
+        long now = Math.max(command.stampMillis(), Records.decodeLong(tx.get(Keys.CLOCK), 0));
+        if (command instanceof LoginCommand login) {
+            return login(login, now, tx);
+        }
+        if (command instanceof IngestCommand ingest) {
+            return ingest(ingest, now, tx);
+        }
+        if (command instanceof SessionCommand write) {
+            return sessionWrite(write, now, tx);
+        }
+        return refuse(Status.INVALID_COMMAND, "unknown command " + command.getClass().getSimpleName());
+    }
+
+    private Applied login(LoginCommand c, long now, KvWriter tx) {
+        long userId = c.userId();
+        if (userId <= 0) {
+            return refuse(Status.INVALID_COMMAND, "user id must be a positive integer, got " + userId);
+        }
+        if (!config.isLocal(userId)) {
+            return refuse(Status.WRONG_CLUSTER, "user " + userId + " lives in cluster " + config.homeCluster(userId));
+        }
+        if (c.token() == null || c.token().length() < 16 || c.token().length() > 128) {
+            return refuse(Status.INVALID_COMMAND, "a session token must be 16 to 128 characters");
+        }
+        if (tx.get(Keys.session(c.token())) != null) {
+            return refuse(Status.INVALID_COMMAND, "session token already in use");
+        }
+        tick(now, tx);
+        if (tx.get(Keys.user(userId)) == null) {
+            tx.put(Keys.user(userId), new UserRecord(config.clusterId(), now, 0).encode());
+            appendOutbox(new OutboxEvent(0, OutboxEvent.Type.USER, userId, 0, 0, now, null), tx);
+        }
+        // One session per user keeps the session table bounded by the number of users.
+        byte[] previous = tx.get(Keys.userSession(userId));
+        if (previous != null) {
+            tx.delete(Keys.session(new String(previous, StandardCharsets.UTF_8)));
+        }
+        tx.put(Keys.session(c.token()), new SessionRecord(userId, 0, now, Status.SUCCESS, 0).encode());
+        tx.put(Keys.userSession(userId), c.token().getBytes(StandardCharsets.UTF_8));
+        return Applied.of(Reply.of(Status.SUCCESS));
+    }
+
+    private Applied sessionWrite(SessionCommand c, long now, KvWriter tx) {
+        SessionRecord session = validSession(tx, c.userId(), c.token(), now);
+        if (session == null) {
+            return refuse(Status.SESSION_INVALID, "not logged in as user " + c.userId() + " (unknown or expired session)");
+        }
+        if (c instanceof LogoutCommand) {
+            tick(now, tx);
+            tx.delete(Keys.session(c.token()));
+            tx.delete(Keys.userSession(c.userId()));
+            return Applied.of(Reply.of(Status.SUCCESS));
+        }
+        if (c.requestNo() <= 0) {
+            return refuse(Status.INVALID_COMMAND, "request numbers start at 1");
+        }
+        if (c.requestNo() == session.lastRequestNo()) {
+            return Applied.of(session.lastReply()); // a retry: the first reply, nothing applied again
+        }
+        if (c.requestNo() < session.lastRequestNo()) {
+            return refuse(Status.STALE_REQUEST, "request " + c.requestNo() + " is older than the last one applied ("
+                    + session.lastRequestNo() + ")");
+        }
+        Applied applied;
+        if (c instanceof FollowCommand f) {
+            applied = follow(c.userId(), f.targetId(), now, tx);
+        } else if (c instanceof UnfollowCommand u) {
+            applied = unfollow(c.userId(), u.targetId(), now, tx);
+        } else if (c instanceof PostCommand p) {
+            applied = post(c.userId(), p.text(), now, tx);
+        } else {
+            return refuse(Status.INVALID_COMMAND, "unknown command " + c.getClass().getSimpleName());
+        }
+        if (applied.reply().ok()) {
+            // Only applied requests are remembered: a refused one changed nothing, so repeating it is harmless.
+            tx.put(Keys.session(c.token()), new SessionRecord(session.userId(), c.requestNo(), now, Status.SUCCESS,
+                    applied.reply().postSeq()).encode());
+        }
+        return applied;
+    }
+
+    private Applied follow(long userId, long targetId, long now, KvWriter tx) {
+        if (targetId == userId) {
+            return refuse(Status.ALREADY_EXISTS, "you cannot follow yourself");
+        }
+        UserRecord target = targetId > 0 ? user(tx, targetId) : null;
+        if (target == null) {
+            return refuse(Status.INVALID_USERNAME, "no user " + targetId);
+        }
+        if (tx.get(Keys.following(userId, targetId)) != null) {
+            return refuse(Status.ALREADY_EXISTS, "you already follow " + targetId);
+        }
+        tick(now, tx);
+        putFollow(userId, targetId, now, target, tx);
+        appendOutbox(new OutboxEvent(0, OutboxEvent.Type.FOLLOW, userId, targetId, 0, now, null), tx);
+        return Applied.of(Reply.of(Status.SUCCESS));
+    }
+
+    private Applied unfollow(long userId, long targetId, long now, KvWriter tx) {
+        UserRecord target = targetId > 0 && targetId != userId ? user(tx, targetId) : null;
+        if (target == null) {
+            return refuse(Status.INVALID_USERNAME, targetId == userId ? "you cannot unfollow yourself" : "no user " + targetId);
+        }
+        byte[] edge = tx.get(Keys.following(userId, targetId));
+        if (edge == null) {
+            return refuse(Status.NOT_A_FOLLOWER, "you do not follow " + targetId);
+        }
+        tick(now, tx);
+        removeFollow(userId, targetId, FollowRecord.decode(edge), target, tx);
+        appendOutbox(new OutboxEvent(0, OutboxEvent.Type.UNFOLLOW, userId, targetId, 0, now, null), tx);
+        return Applied.of(Reply.of(Status.SUCCESS));
+    }
+
+    private Applied post(long author, String text, long now, KvWriter tx) {
+        String problem = PostText.problem(text, config.maxPostChars());
+        if (problem != null) {
+            return refuse(Status.INVALID_COMMAND, problem);
+        }
+        UserRecord user = user(tx, author);
+        if (user == null) {
+            return refuse(Status.INVALID_USERNAME, "no user " + author);
+        }
+        tick(now, tx);
+        long seq = user.lastPostSeq() + 1;
+        List<Delivery> deliveries = storePost(author, seq, now, text, user, tx);
+        appendOutbox(new OutboxEvent(0, OutboxEvent.Type.POST, author, 0, seq, now, text), tx);
+        return new Applied(new Reply(Status.SUCCESS, seq, null), deliveries);
+    }
+
+    private Applied ingest(IngestCommand c, long now, KvWriter tx) {
+        int origin = c.originCluster();
+        if (origin < 1 || origin > config.clusterCount() || origin == config.clusterId()) {
+            return refuse(Status.INVALID_COMMAND, "unknown origin cluster " + origin + " (this is cluster "
+                    + config.clusterId() + " of " + config.clusterCount() + ")");
+        }
+        List<OutboxEvent> events = c.events();
+        if (events == null) {
+            return refuse(Status.INVALID_COMMAND, "a batch needs a list of events");
+        }
+        for (int i = 0; i < events.size(); i++) {
+            String problem = eventProblem(events.get(i), origin);
+            if (problem == null && i > 0 && events.get(i).seq() != events.get(i - 1).seq() + 1) {
+                problem = "events are not consecutive";
+            }
+            if (problem != null) {
+                return refuse(Status.INVALID_COMMAND, "event " + i + " of the batch from cluster " + origin + ": " + problem);
+            }
+        }
+        long cursor = cursor(tx, origin);
+        if (events.isEmpty() || events.get(events.size() - 1).seq() <= cursor) {
+            return Applied.of(new Reply(Status.SUCCESS, cursor, null)); // all seen before: exactly once
+        }
+        if (events.get(0).seq() > cursor + 1) {
+            return refuse(Status.SYNC_GAP, "cluster " + config.clusterId() + " has applied cluster " + origin
+                    + "'s events up to " + cursor + ", the batch starts at " + events.get(0).seq());
+        }
+        tick(now, tx);
+        List<Delivery> deliveries = new ArrayList<>();
+        for (OutboxEvent e : events) {
+            if (e.seq() > cursor) {
+                applyRemote(e, origin, tx, deliveries);
+            }
+        }
+        long last = events.get(events.size() - 1).seq();
+        tx.put(Keys.cursor(origin), Records.encodeLong(last));
+        return new Applied(new Reply(Status.SUCCESS, last, null), deliveries);
+    }
+
+    private String eventProblem(OutboxEvent e, int origin) {
+        if (e == null || e.type() == null) {
+            return "missing event or type";
+        }
+        if (e.seq() <= 0) {
+            return "outbox numbers start at 1";
+        }
+        if (e.userId() <= 0 || DomainConfig.homeCluster(e.userId(), config.clusterCount()) != origin) {
+            return "user " + e.userId() + " does not live in cluster " + origin;
+        }
+        return switch (e.type()) {
+            case USER -> null;
+            case FOLLOW, UNFOLLOW -> e.targetId() > 0 && e.targetId() != e.userId() ? null : "bad followee " + e.targetId();
+            case POST -> e.postSeq() <= 0 ? "post numbers start at 1" : PostText.problem(e.text(), config.maxPostChars());
+        };
+    }
+
+    private void applyRemote(OutboxEvent e, int origin, KvWriter tx, List<Delivery> deliveries) {
+        switch (e.type()) {
+            case USER -> {
+                if (tx.get(Keys.user(e.userId())) == null) {
+                    tx.put(Keys.user(e.userId()), new UserRecord(origin, e.stampMillis(), 0).encode());
+                }
+            }
+            case FOLLOW -> {
+                if (tx.get(Keys.following(e.userId(), e.targetId())) == null) {
+                    putFollow(e.userId(), e.targetId(), e.stampMillis(), user(tx, e.targetId()), tx);
+                }
+            }
+            case UNFOLLOW -> {
+                byte[] edge = tx.get(Keys.following(e.userId(), e.targetId()));
+                if (edge != null) {
+                    removeFollow(e.userId(), e.targetId(), FollowRecord.decode(edge), user(tx, e.targetId()), tx);
+                }
+            }
+            case POST -> {
+                UserRecord author = user(tx, e.userId());
+                if (author == null) { // its USER event precedes it in the origin's outbox; this is belt and braces
+                    author = new UserRecord(origin, e.stampMillis(), 0);
+                }
+                deliveries.addAll(storePost(e.userId(), e.postSeq(), e.stampMillis(), e.text(), author, tx));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ shared state changes
+
+    private void putFollow(long follower, long followee, long stampMillis, UserRecord target, KvWriter tx) {
+        long firstPostSeq = (target == null ? 0 : target.lastPostSeq()) + 1;
+        tx.put(Keys.following(follower, followee), new FollowRecord(stampMillis, firstPostSeq).encode());
+        tx.put(Keys.follower(followee, follower), Records.encodeLong(stampMillis));
+    }
+
+    /** Removes the edge and, for a local follower, the followee's posts from the follower's timeline. */
+    private void removeFollow(long follower, long followee, FollowRecord edge, UserRecord target, KvWriter tx) {
+        tx.delete(Keys.following(follower, followee));
+        tx.delete(Keys.follower(followee, follower));
+        if (!config.isLocal(follower) || target == null) {
+            return;
+        }
+        for (long seq = edge.firstPostSeq(); seq <= target.lastPostSeq(); seq++) {
+            byte[] post = tx.get(Keys.post(followee, seq));
+            if (post != null) {
+                tx.delete(Keys.timeline(follower, PostRecord.decode(post).stampMillis(), followee, seq));
+            }
+        }
+    }
+
+    /**
+     * Stores a post and puts it into the timeline of every local follower who followed its author no later than the
+     * post was made. Comparing the two stamps (not arrival order) makes every cluster decide alike.
+     */
+    private List<Delivery> storePost(long author, long seq, long stampMillis, String text, UserRecord user,
+                                     KvWriter tx) {
+        tx.put(Keys.post(author, seq), new PostRecord(stampMillis, text).encode());
+        if (seq > user.lastPostSeq()) {
+            tx.put(Keys.user(author), user.withLastPostSeq(seq).encode());
+        }
+        PostView view = new PostView(author, seq, stampMillis, text);
+        List<Delivery> deliveries = new ArrayList<>();
+        tx.scan(Keys.prefix(Keys.FOLLOWERS, author), Keys.prefixEnd(Keys.FOLLOWERS, author), (key, value) -> {
+            long follower = Keys.longAt(key, 9);
+            if (config.isLocal(follower) && Records.decodeLong(value, Long.MAX_VALUE) <= stampMillis) {
+                deliveries.add(new Delivery(follower, view));
+            }
+            return true;
+        });
+        for (Delivery d : deliveries) {
+            tx.put(Keys.timeline(d.followerId(), stampMillis, author, seq), new byte[0]);
+        }
+        return deliveries;
+    }
+
+    private void appendOutbox(OutboxEvent e, KvWriter tx) {
+        long seq = Records.decodeLong(tx.get(Keys.OUTBOX_HEAD), 0) + 1;
+        tx.put(Keys.outbox(seq), Records.encodeEvent(e));
+        tx.put(Keys.OUTBOX_HEAD, Records.encodeLong(seq));
+    }
+
+    /** Called once by every command that changes state, before its first other write. */
+    private void tick(long now, KvWriter tx) {
+        if (tx.get(Keys.IDENTITY) == null) {
+            tx.put(Keys.IDENTITY, identity());
+        }
+        tx.put(Keys.CLOCK, Records.encodeLong(now));
+    }
+
+    private byte[] identity() {
+        return ByteBuffer.allocate(8).putInt(config.clusterId()).putInt(config.clusterCount()).array();
+    }
+
+    /**
+     * Refuses state that belongs to another cluster or another deployment size: applying to it would silently mix
+     * two clusters' data. An empty store gets this cluster's identity with its first change ({@link #tick}).
+     */
+    private void checkIdentity(KvReader tx) {
+        byte[] identity = tx.get(Keys.IDENTITY);
+        if (identity != null && !Arrays.equals(identity, identity())) {
+            ByteBuffer in = ByteBuffer.wrap(identity);
+            throw new IllegalStateException("this state belongs to cluster " + in.getInt() + " of " + in.getInt()
+                    + ", not cluster " + config.clusterId() + " of " + config.clusterCount());
+        }
+    }
+
+    private static Applied refuse(Status status, String detail) {
+        return Applied.of(Reply.of(status, detail));
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /**
+     * Throws {@link IllegalStateException} with a clear message if {@code state} belongs to another cluster; a node
+     * calls this when it opens its data directory, before it serves anything.
+     */
+    public void verifyOwnership(KvReader state) {
+        checkIdentity(state);
+    }
+
+    /** SUCCESS if {@code session} is a live session of its user, else SESSION_INVALID. */
+    public Status checkSession(KvReader state, Session session) {
+        if (session == null || session.token() == null || session.userId() <= 0) {
+            return Status.SESSION_INVALID;
+        }
+        byte[] value = state.get(Keys.session(session.token()));
+        return value != null && SessionRecord.decode(value).userId() == session.userId()
+                ? Status.SUCCESS : Status.SESSION_INVALID;
+    }
+
+    /** Every user of the whole system and the caller's followers, both ascending. */
+    public ListReply list(KvReader state, Session session) {
+        Status status = checkSession(state, session);
+        if (status != Status.SUCCESS) {
+            return new ListReply(status, List.of(), List.of());
+        }
+        return new ListReply(Status.SUCCESS, users(state), followers(state, session.userId()));
+    }
+
+    public List<Long> users(KvReader state) {
+        List<Long> users = new ArrayList<>();
+        state.scan(Keys.table(Keys.USER), Keys.tableEnd(Keys.USER), (k, v) -> users.add(Keys.longAt(k, 1)));
+        return users;
+    }
+
+    public List<Long> followers(KvReader state, long userId) {
+        List<Long> followers = new ArrayList<>();
+        state.scan(Keys.prefix(Keys.FOLLOWERS, userId), Keys.prefixEnd(Keys.FOLLOWERS, userId),
+                (k, v) -> followers.add(Keys.longAt(k, 9)));
+        return followers;
+    }
+
+    public List<Long> following(KvReader state, long userId) {
+        List<Long> following = new ArrayList<>();
+        state.scan(Keys.prefix(Keys.FOLLOWING, userId), Keys.prefixEnd(Keys.FOLLOWING, userId),
+                (k, v) -> following.add(Keys.longAt(k, 9)));
+        return following;
+    }
+
+    /** The newest {@code limit} posts of the caller's timeline, oldest of them first. */
+    public TimelineReply timeline(KvReader state, Session session, int limit) {
+        Status status = checkSession(state, session);
+        if (status != Status.SUCCESS) {
+            return new TimelineReply(status, List.of());
+        }
+        if (limit < 1) {
+            return new TimelineReply(Status.INVALID_COMMAND, List.of());
+        }
+        return new TimelineReply(Status.SUCCESS, timelineNewerThan(state, session.userId(), Long.MIN_VALUE, limit));
+    }
+
+    /**
+     * The newest {@code limit} timeline posts of {@code userId} stamped at or after {@code minStampMillis}, oldest
+     * first. One seek, then at most {@code limit} keys and point reads: independent of how many posts exist.
+     */
+    public List<PostView> timelineNewerThan(KvReader state, long userId, long minStampMillis, int limit) {
+        int max = Math.min(limit, MAX_TIMELINE_READ);
+        List<long[]> refs = new ArrayList<>(Math.min(max, 64));
+        state.scan(Keys.prefix(Keys.TIMELINE, userId), Keys.prefixEnd(Keys.TIMELINE, userId), (k, v) -> {
+            long stamp = Long.MAX_VALUE - Keys.longAt(k, 9);
+            if (stamp < minStampMillis) {
+                return false;
+            }
+            refs.add(new long[]{Keys.longAt(k, 17), Long.MAX_VALUE - Keys.longAt(k, 25)});
+            return refs.size() < max;
+        });
+        List<PostView> posts = new ArrayList<>(refs.size());
+        for (long[] ref : refs) {
+            byte[] p = state.get(Keys.post(ref[0], ref[1]));
+            if (p != null) {
+                PostRecord post = PostRecord.decode(p);
+                posts.add(new PostView(ref[0], ref[1], post.stampMillis(), post.text()));
+            }
+        }
+        Collections.reverse(posts);
+        return posts;
+    }
+
+    /** A post by its global id, or null. */
+    public PostView post(KvReader state, long author, long seq) {
+        byte[] p = state.get(Keys.post(author, seq));
+        if (p == null) {
+            return null;
+        }
+        PostRecord post = PostRecord.decode(p);
+        return new PostView(author, seq, post.stampMillis(), post.text());
+    }
+
+    public boolean userExists(KvReader state, long userId) {
+        return userId > 0 && state.get(Keys.user(userId)) != null;
+    }
+
+    /** Outbox events from {@code fromSeq} on, at most {@code max}, in order. */
+    public List<OutboxEvent> readOutbox(KvReader state, long fromSeq, int max) {
+        List<OutboxEvent> events = new ArrayList<>();
+        if (max <= 0) {
+            return events;
+        }
+        state.scan(Keys.outbox(Math.max(1, fromSeq)), Keys.tableEnd(Keys.OUTBOX), (k, v) -> {
+            events.add(Records.decodeEvent(Keys.longAt(k, 1), v));
+            return events.size() < max;
+        });
+        return events;
+    }
+
+    /** The number of the last event in this cluster's outbox (0 if none). */
+    public long outboxHead(KvReader state) {
+        return Records.decodeLong(state.get(Keys.OUTBOX_HEAD), 0);
+    }
+
+    /** The highest outbox number of {@code origin} applied here (0 if none). */
+    public long cursor(KvReader state, int origin) {
+        return Records.decodeLong(state.get(Keys.cursor(origin)), 0);
+    }
+
+    /** SHA-256 over every domain key and value: equal digests mean identical state. */
+    public byte[] digest(KvReader state) {
+        MessageDigest sha = sha256();
+        state.scan(Keys.FIRST, Keys.LAST, (k, v) -> {
+            sha.update(ByteBuffer.allocate(8).putInt(k.length).putInt(v.length).array());
+            sha.update(k);
+            sha.update(v);
+            return true;
+        });
+        return sha.digest();
+    }
+
+    private static UserRecord user(KvReader state, long userId) {
+        byte[] u = state.get(Keys.user(userId));
+        return u == null ? null : UserRecord.decode(u);
+    }
+
+    private SessionRecord validSession(KvReader state, long userId, String token, long now) {
+        if (token == null || userId <= 0) {
+            return null;
+        }
+        byte[] value = state.get(Keys.session(token));
+        if (value == null) {
+            return null;
+        }
+        SessionRecord s = SessionRecord.decode(value);
+        if (s.userId() != userId || now - s.lastActiveMillis() > config.sessionTtlMillis()) {
+            return null;
+        }
+        return s;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has SHA-256", e);
+        }
+    }
+
+}

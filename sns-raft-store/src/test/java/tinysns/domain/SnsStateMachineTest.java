@@ -1,0 +1,324 @@
+package tinysns.domain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import tinysns.api.PostView;
+import tinysns.api.Reply;
+import tinysns.api.Session;
+import tinysns.api.Status;
+import tinysns.kv.KvReader;
+import tinysns.kv.KvVisitor;
+import tinysns.kv.MemoryKv;
+
+class SnsStateMachineTest {
+    /** Cluster 1 of 3: users 1, 4, 7, … live here. */
+    private final DomainCluster c1 = new DomainCluster(1, 3);
+
+    @Test
+    void firstLoginCreatesTheUserAndListShowsAllUsersAscending() {
+        Session u7 = c1.login(7);
+        Session u1 = c1.login(1);
+        c1.login(4);
+        var list = c1.list(u1);
+        assertEquals(Status.SUCCESS, list.status());
+        assertEquals(List.of(1L, 4L, 7L), list.allUsers());
+        assertEquals(List.of(), list.followers());
+        assertEquals(List.of(1L, 4L, 7L), c1.list(u7).allUsers());
+    }
+
+    @Test
+    void followResultCodesAreTheCourses() {
+        Session u1 = c1.login(1);
+        c1.login(4);
+        assertEquals(Status.ALREADY_EXISTS, c1.follow(u1, 1).status(), "follow self");
+        assertEquals(Status.INVALID_USERNAME, c1.follow(u1, 10).status(), "unknown user");
+        assertEquals(Status.INVALID_USERNAME, c1.follow(u1, 0).status(), "zero id");
+        assertEquals(Status.INVALID_USERNAME, c1.follow(u1, -1).status(), "negative id");
+        assertEquals(Status.SUCCESS, c1.follow(u1, 4).status());
+        assertEquals(Status.ALREADY_EXISTS, c1.follow(u1, 4).status(), "follow twice");
+        assertEquals(List.of(1L), c1.list(new Session(4, tokenOf(4))).followers());
+    }
+
+    @Test
+    void unfollowResultCodesAreTheCourses() {
+        Session u1 = c1.login(1);
+        c1.login(4);
+        c1.login(7);
+        assertEquals(Status.INVALID_USERNAME, c1.unfollow(u1, 1).status(), "unfollow self");
+        assertEquals(Status.INVALID_USERNAME, c1.unfollow(u1, 10).status(), "unknown user");
+        assertEquals(Status.NOT_A_FOLLOWER, c1.unfollow(u1, 4).status(), "not followed");
+        assertEquals(Status.SUCCESS, c1.follow(u1, 4).status());
+        assertEquals(Status.SUCCESS, c1.unfollow(u1, 4).status());
+        assertEquals(Status.NOT_A_FOLLOWER, c1.unfollow(u1, 4).status(), "unfollowed already");
+        assertEquals(List.of(), c1.list(new Session(4, tokenOf(4))).followers());
+    }
+
+    @Test
+    void timelineHoldsOnlyPostsMadeAfterTheFollowAndNeverOwnPosts() {
+        Session u1 = c1.login(1);
+        Session u4 = c1.login(4);
+        c1.post(u4, "before the follow");
+        c1.follow(u1, 4);
+        c1.follow(u4, 1);
+        c1.post(u4, "after the follow");
+        c1.post(u1, "my own");
+        assertEquals(List.of("after the follow"), c1.timelineTexts(u1));
+        assertEquals(List.of("my own"), c1.timelineTexts(u4));
+    }
+
+    @Test
+    void timelineShowsTheNewestTwentyOldestFirstWithRealStamps() {
+        Session u1 = c1.login(1);
+        Session u4 = c1.login(4);
+        c1.follow(u1, 4);
+        for (int i = 1; i <= 30; i++) {
+            c1.post(u4, "post " + i);
+        }
+        List<PostView> timeline = c1.timeline(u1);
+        assertEquals(20, timeline.size());
+        assertEquals("post 11", timeline.get(0).text());
+        assertEquals("post 30", timeline.get(19).text());
+        for (int i = 1; i < timeline.size(); i++) {
+            assertTrue(timeline.get(i - 1).createdMillis() < timeline.get(i).createdMillis());
+        }
+        assertTrue(timeline.get(0).createdMillis() > 1_600_000_000_000L, "a real time, not the epoch");
+    }
+
+    @Test
+    void postsWithinTheSameMillisecondKeepTheirOrder() {
+        Session u1 = c1.login(1);
+        Session u4 = c1.login(4);
+        c1.follow(u1, 4);
+        for (int i = 1; i <= 3; i++) {
+            Command c = new PostCommand(4, u4.token(), c1.nextRequest(u4), "same ms " + i).stamp(c1.clock.millis);
+            c1.machine.apply(c, c1.kv);
+        }
+        assertEquals(List.of("same ms 1", "same ms 2", "same ms 3"), c1.timelineTexts(u1));
+    }
+
+    @Test
+    void unfollowRemovesTheAuthorsPostsAndARefollowShowsOnlyNewOnes() {
+        Session u1 = c1.login(1);
+        Session u4 = c1.login(4);
+        Session u7 = c1.login(7);
+        c1.follow(u1, 4);
+        c1.follow(u1, 7);
+        c1.post(u4, "a");
+        c1.post(u7, "b");
+        c1.unfollow(u1, 4);
+        assertEquals(List.of("b"), c1.timelineTexts(u1));
+        c1.post(u4, "while not followed");
+        c1.follow(u1, 4);
+        c1.post(u4, "c");
+        assertEquals(List.of("b", "c"), c1.timelineTexts(u1));
+    }
+
+    @Test
+    void postsAreValidatedAndNeverTruncated() {
+        Session u1 = c1.login(1);
+        String before = c1.digest();
+        for (String bad : new String[]{null, "", "   ", "x".repeat(281), "nul\u0000inside", "bell\u0007",
+                "half \uD83D surrogate", "\uDE00 low first", "y".repeat(1_000_000)}) {
+            Applied a = c1.post(u1, bad);
+            assertEquals(Status.INVALID_COMMAND, a.reply().status(), "post " + (bad == null ? null : bad.length()));
+            assertTrue(a.reply().detail() != null && !a.reply().detail().isBlank());
+        }
+        assertEquals(before, c1.digest(), "refused posts change nothing");
+        assertEquals(Status.SUCCESS, c1.post(u1, "x".repeat(280)).reply().status());
+        String emoji = "\uD83D\uDE00".repeat(280); // 280 characters, 560 UTF-16 units
+        assertEquals(Status.SUCCESS, c1.post(u1, emoji).reply().status());
+        assertEquals(Status.SUCCESS, c1.post(u1, "tab\tis fine").reply().status());
+    }
+
+    @Test
+    void badInputYieldsItsCodeAndLeavesStateUntouched() {
+        Session u1 = c1.login(1);
+        c1.login(4);
+        String before = c1.digest();
+        assertEquals(Status.INVALID_COMMAND, c1.apply(new LoginCommand(0, "t".repeat(20))).reply().status());
+        assertEquals(Status.INVALID_COMMAND, c1.apply(new LoginCommand(-1, "t".repeat(20))).reply().status());
+        assertEquals(Status.WRONG_CLUSTER, c1.apply(new LoginCommand(2, "t".repeat(20))).reply().status());
+        assertEquals(Status.INVALID_COMMAND, c1.apply(new LoginCommand(10, "short")).reply().status());
+        assertEquals(Status.INVALID_COMMAND, c1.apply(new LoginCommand(10, null)).reply().status());
+        assertEquals(Status.INVALID_COMMAND, c1.apply(new LoginCommand(10, u1.token())).reply().status(), "token reuse");
+        assertEquals(Status.INVALID_USERNAME, c1.follow(u1, 99).status());
+        assertEquals(Status.INVALID_COMMAND, c1.post(u1, "").reply().status());
+        assertEquals(Status.SESSION_INVALID,
+                c1.apply(new PostCommand(1, "forged-token-0000000", 1, "hi")).reply().status(), "unknown session");
+        assertEquals(Status.SESSION_INVALID,
+                c1.apply(new PostCommand(4, u1.token(), 1, "as someone else")).reply().status(), "someone else's token");
+        assertEquals(Status.SESSION_INVALID,
+                c1.apply(new FollowCommand(4, u1.token(), 1, 1)).reply().status(), "follow as someone else");
+        assertEquals(Status.SESSION_INVALID,
+                c1.apply(new PostCommand(1, null, 1, "no token")).reply().status());
+        assertEquals(Status.INVALID_COMMAND, c1.apply(new PostCommand(1, u1.token(), 0, "req 0")).reply().status());
+        assertEquals(Status.INVALID_COMMAND, c1.machine.apply(null, c1.kv).reply().status());
+        assertEquals(before, c1.digest());
+    }
+
+    @Test
+    void aRetriedRequestReturnsTheFirstReplyAndAppliesNothingTwice() {
+        Session u1 = c1.login(1);
+        Session u4 = c1.login(4);
+        c1.follow(u4, 1);
+        Command first = new PostCommand(1, u1.token(), 1, "once");
+        Reply r1 = c1.apply(first).reply();
+        String after = c1.digest();
+        Applied retry = c1.apply(new PostCommand(1, u1.token(), 1, "once"));
+        assertEquals(r1, retry.reply());
+        assertEquals(List.of(), retry.deliveries(), "a retry delivers nothing again");
+        assertEquals(after, c1.digest(), "a retry changes nothing");
+        assertEquals(List.of("once"), c1.timelineTexts(u4));
+        Reply follow2 = c1.apply(new FollowCommand(1, u1.token(), 2, 4)).reply();
+        assertEquals(Status.SUCCESS, follow2.status());
+        assertEquals(Status.SUCCESS, c1.apply(new FollowCommand(1, u1.token(), 2, 4)).reply().status(),
+                "the retry of a successful follow is a success, not 'already exists'");
+        assertEquals(Status.STALE_REQUEST, c1.apply(new PostCommand(1, u1.token(), 1, "late")).reply().status());
+        assertEquals(List.of("once"), c1.timelineTexts(u4));
+    }
+
+    @Test
+    void aNewLoginReplacesTheOldSessionAndLogoutEndsIt() {
+        Session old = c1.login(1);
+        Session current = c1.login(1);
+        assertEquals(Status.SESSION_INVALID, c1.post(old, "with the old token").reply().status());
+        assertEquals(Status.SUCCESS, c1.post(current, "with the new one").reply().status());
+        assertEquals(Status.SUCCESS, c1.apply(new LogoutCommand(1, current.token())).reply().status());
+        assertEquals(Status.SESSION_INVALID, c1.post(current, "after logout").reply().status());
+        assertEquals(Status.SESSION_INVALID, c1.list(current).status());
+    }
+
+    @Test
+    void sessionsExpireByCommandStampsNotByTheClock() {
+        Session u1 = c1.login(1);
+        c1.clock.millis += DomainConfig.DEFAULT_SESSION_TTL_MILLIS + 1;
+        assertEquals(Status.SESSION_INVALID, c1.post(u1, "too late").reply().status());
+    }
+
+    @Test
+    void everyLocalChangeIsInTheOutboxDenselyNumbered() {
+        Session u1 = c1.login(1);
+        Session u4 = c1.login(4);
+        c1.follow(u1, 4);
+        c1.post(u4, "hello");
+        c1.unfollow(u1, 4);
+        c1.follow(u1, 99); // refused: no event
+        List<OutboxEvent> out = c1.machine.readOutbox(c1.kv, 1, 100);
+        assertEquals(List.of(OutboxEvent.Type.USER, OutboxEvent.Type.USER, OutboxEvent.Type.FOLLOW,
+                OutboxEvent.Type.POST, OutboxEvent.Type.UNFOLLOW), out.stream().map(OutboxEvent::type).toList());
+        for (int i = 0; i < out.size(); i++) {
+            assertEquals(i + 1, out.get(i).seq());
+        }
+        assertEquals(5, c1.machine.outboxHead(c1.kv));
+        assertEquals(List.of(3L, 4L), c1.machine.readOutbox(c1.kv, 3, 2).stream().map(OutboxEvent::seq).toList());
+        assertEquals("hello", out.get(3).text());
+        assertEquals(1, out.get(3).postSeq());
+    }
+
+    @Test
+    void clockNeverRunsBackwardsAcrossALeaderWithASlowerClock() {
+        Session u1 = c1.login(1);
+        Session u4 = c1.login(4);
+        c1.follow(u1, 4);
+        long followStamp = c1.clock.millis;
+        Command late = new PostCommand(4, u4.token(), c1.nextRequest(u4), "from a leader whose clock is behind")
+                .stamp(followStamp - 5_000);
+        c1.machine.apply(late, c1.kv);
+        List<PostView> timeline = c1.timeline(u1);
+        assertEquals(1, timeline.size(), "a post proposed after the follow is after it, whatever the leader's clock");
+        assertTrue(timeline.get(0).createdMillis() >= followStamp);
+    }
+
+    @Test
+    void replicasFedTheSameCommandsEndInIdenticalState() {
+        DomainCluster a = new DomainCluster(1, 3);
+        Random random = new Random(42);
+        List<Session> sessions = new ArrayList<>();
+        for (long u = 1; u <= 40; u += 3) {
+            sessions.add(a.login(u));
+        }
+        for (int i = 0; i < 2_000; i++) {
+            Session s = sessions.get(random.nextInt(sessions.size()));
+            long target = 1 + 3L * random.nextInt(16);
+            switch (random.nextInt(4)) {
+                case 0 -> a.follow(s, target);
+                case 1 -> a.unfollow(s, target);
+                default -> a.post(s, "post " + i);
+            }
+        }
+        MemoryKv replica = new MemoryKv();
+        SnsStateMachine other = new SnsStateMachine(DomainConfig.of(1, 3));
+        for (Command c : a.log) {
+            other.apply(c, replica);
+        }
+        assertEquals(a.digest(), java.util.HexFormat.of().formatHex(other.digest(replica)));
+        assertNotEquals(a.digest(), new DomainCluster(1, 3).digest());
+    }
+
+    @Test
+    void stateOfAnotherClusterIsRefused() {
+        c1.login(1);
+        SnsStateMachine cluster2 = new SnsStateMachine(DomainConfig.of(2, 3));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> cluster2.verifyOwnership(c1.kv));
+        assertTrue(e.getMessage().contains("cluster 1 of 3"), e.getMessage());
+        SnsStateMachine fourClusters = new SnsStateMachine(DomainConfig.of(1, 4));
+        assertThrows(IllegalStateException.class,
+                () -> fourClusters.apply(new LoginCommand(5, "t".repeat(20)).stamp(1), c1.kv));
+    }
+
+    @Test
+    void timelineReadCostDoesNotDependOnHowManyPostsExist() {
+        Session u1 = c1.login(1);
+        Session u4 = c1.login(4);
+        c1.follow(u1, 4);
+        for (int posts : new int[]{100, 2_000}) {
+            while (c1.machine.readOutbox(c1.kv, 1, Integer.MAX_VALUE).size() < posts) {
+                c1.post(u4, "p");
+            }
+            CountingReader counting = new CountingReader(c1.kv);
+            assertEquals(20, c1.machine.timeline(counting, u1, 20).posts().size());
+            assertEquals(1, counting.scans, "one seek");
+            assertTrue(counting.visited <= 20, "visited " + counting.visited + " timeline keys");
+            assertTrue(counting.gets <= 21, "gets " + counting.gets);
+        }
+    }
+
+    private String tokenOf(long userId) {
+        byte[] t = c1.kv.get(Keys.userSession(userId));
+        return new String(t, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Counts what a read touches. */
+    private static final class CountingReader implements KvReader {
+        final KvReader inner;
+        int scans;
+        int visited;
+        int gets;
+
+        CountingReader(KvReader inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public byte[] get(byte[] key) {
+            gets++;
+            return inner.get(key);
+        }
+
+        @Override
+        public void scan(byte[] from, byte[] to, KvVisitor visitor) {
+            scans++;
+            inner.scan(from, to, (k, v) -> {
+                visited++;
+                return visitor.visit(k, v);
+            });
+        }
+    }
+}
