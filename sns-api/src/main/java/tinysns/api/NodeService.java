@@ -32,9 +32,12 @@ public interface NodeService extends Remote {
     TimelineReply timeline(Session session, int limit) throws RemoteException;
 
     /**
-     * Subscribes the listener to the caller's timeline: every timeline post newer than {@code after} (the last post
-     * the client already showed, or null for "from now on") is pushed once, oldest first. Re-subscribing after a
-     * failover with the last shown post therefore neither repeats nor skips a post.
+     * Subscribes the listener to the caller's timeline (replacing an earlier subscription of the same user). First
+     * the backlog is pushed: with {@code after == null} the newest 20 posts (what a client shows on entering timeline
+     * mode — subscribing first means no post can slip in between a read and the subscription); with the last post the
+     * client showed (re-subscribing after a failover), every timeline post stamped up to a minute before it or later.
+     * Then every newly committed timeline post, oldest first. A post may thus arrive twice around a re-subscription:
+     * clients drop posts whose {@code (authorId, seq)} they already showed.
      */
     Status subscribe(Session session, TimelineListener listener, PostView after) throws RemoteException;
 }

@@ -1,0 +1,187 @@
+package tinysns.coordinator;
+
+import java.io.IOException;
+import java.rmi.NotBoundException;
+import java.rmi.Remote;
+import java.rmi.RemoteException;
+import java.rmi.registry.Registry;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tinysns.api.CoordinatorService;
+import tinysns.api.rmi.RmiEndpoints;
+import tinysns.coordinator.core.Coordinator;
+import tinysns.coordinator.failover.ConfigStore;
+import tinysns.coordinator.failover.FileConfigStore;
+import tinysns.coordinator.failover.MemoryConfigStore;
+
+/**
+ * The coordinator process minus its command line: exports the {@link CoordinatorService} (with the API's JEP 290
+ * filter), binds it as {@value CoordinatorService#REGISTRY_NAME}, and ticks the core on one scheduler thread.
+ *
+ * <pre>{@code
+ * CoordinatorServer server = new CoordinatorServer(CoordinatorOptions.defaults());
+ * server.start();
+ * Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+ * server.awaitClosed();
+ * }</pre>
+ */
+public final class CoordinatorServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CoordinatorServer.class);
+
+    /**
+     * Time for the failure detector: monotonic, so a wall-clock step (NTP) can neither kill every process at once
+     * nor keep a dead one alive. Only differences of it are ever used.
+     */
+    private static final LongSupplier MONOTONIC_MILLIS = () -> System.nanoTime() / 1_000_000;
+
+    private final CoordinatorOptions options;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private boolean started;
+    private Registry registry;
+    private boolean ownsRegistry;
+    private RemoteCoordinator service;
+    private Remote stub;
+    /** Set once the name is bound, so that close() after a failed start leaves the registry alone. */
+    private boolean bound;
+    private boolean serving;
+    private ScheduledExecutorService scheduler;
+
+    public CoordinatorServer(CoordinatorOptions options) {
+        this.options = java.util.Objects.requireNonNull(options, "options");
+    }
+
+    public CoordinatorOptions options() {
+        return options;
+    }
+
+    /**
+     * Starts serving. Throws if a port is taken, the registry to bind into is not running, or the data dir cannot be
+     * read; whatever was started by then is stopped again.
+     *
+     * @throws IllegalStateException if called twice
+     */
+    public synchronized void start() throws IOException {
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        started = true;
+        try {
+            useHostInStubs(options.host());
+            Coordinator core = new Coordinator(options.clusters(), options.deadAfterMillis(), store());
+            service = new RemoteCoordinator(core, MONOTONIC_MILLIS);
+            if (options.createRegistry()) {
+                registry = RmiEndpoints.createRegistry(options.host(), options.registryPort());
+                ownsRegistry = true;
+            } else {
+                registry = RmiEndpoints.registry(options.host(), options.registryPort());
+            }
+            stub = RmiEndpoints.export(service, options.host(), options.exportPort());
+            // rebind, not bind: a coordinator that crashed left its stale stub bound in a standalone registry.
+            registry.rebind(CoordinatorService.REGISTRY_NAME, stub);
+            bound = true;
+            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "coordinator-tick");
+                t.setDaemon(true);
+                return t;
+            });
+            long tickMillis = options.tickMillis();
+            scheduler.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        serving = true;
+        LOG.info("Coordinator serving {} on {}:{} ({} registry, object port {}): {} clusters, heartbeat {} ms,"
+                        + " dead after {} ms", CoordinatorService.REGISTRY_NAME, options.host(), options.registryPort(),
+                ownsRegistry ? "own" : "existing", options.exportPort() == 0 ? "any" : options.exportPort(),
+                options.clusters(), options.heartbeatMillis(), options.deadAfterMillis());
+    }
+
+    /** Blocks until {@link #close()} has run (for a {@code main} that has nothing else to do). */
+    public void awaitClosed() throws InterruptedException {
+        closed.await();
+    }
+
+    /** Unbinds, unexports and stops the tick. Safe to call more than once, and after a failed start. */
+    @Override
+    public synchronized void close() {
+        if (closed.getCount() == 0) {
+            return;
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            try {
+                if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
+                    LOG.warn("Coordinator tick did not stop within 5 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (bound) {
+            unbindOurs();
+        }
+        if (service != null) {
+            RmiEndpoints.unexport(service);
+        }
+        if (ownsRegistry) {
+            RmiEndpoints.unexport(registry);
+        }
+        closed.countDown();
+        if (serving) {
+            LOG.info("Coordinator stopped");
+        }
+    }
+
+    private void tick() {
+        try {
+            service.tick();
+        } catch (RuntimeException e) {
+            // An exception escaping a scheduled task cancels all its later runs: log it and keep ticking.
+            LOG.error("Coordinator tick failed", e);
+        }
+    }
+
+    /** Unbinds the name only if it still names this coordinator: a newer one may have rebound it since. */
+    private void unbindOurs() {
+        try {
+            if (stub.equals(registry.lookup(CoordinatorService.REGISTRY_NAME))) {
+                registry.unbind(CoordinatorService.REGISTRY_NAME);
+            }
+        } catch (NotBoundException e) {
+            LOG.debug("{} was already unbound", CoordinatorService.REGISTRY_NAME);
+        } catch (RemoteException e) {
+            LOG.warn("Could not unbind {} from the registry at {}:{}: {}", CoordinatorService.REGISTRY_NAME,
+                    options.host(), options.registryPort(), e.toString());
+        }
+    }
+
+    private ConfigStore store() throws IOException {
+        if (options.dataDir() == null) {
+            LOG.warn("No data dir: failover records are kept in memory, and a restarted coordinator forgets them"
+                    + " (DESIGN.md §2 needs them durable)");
+            return new MemoryConfigStore();
+        }
+        return new FileConfigStore(options.dataDir());
+    }
+
+    /**
+     * A stub carries the host its object is reachable at, taken from {@code java.rmi.server.hostname} or else from
+     * this machine's name lookup, which may name an address the object does not listen on (it listens on
+     * {@code host} only). Set it when the launcher has not.
+     */
+    private static void useHostInStubs(String host) {
+        String set = System.getProperty("java.rmi.server.hostname");
+        if (set == null) {
+            System.setProperty("java.rmi.server.hostname", host);
+        } else if (!set.equals(host)) {
+            LOG.warn("java.rmi.server.hostname is {} but the coordinator listens on {}: clients may not reach it",
+                    set, host);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package tinysns.sync;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * One synchronizer process.
+ *
+ * @param cluster      the cluster whose outbox it copies out, 1-based
+ * @param id           its number within the cluster (1 = the first to register, usually master)
+ * @param host         address it advertises
+ * @param registryHost host of the RMI registry (where the coordinator and the servers are found)
+ * @param registryPort port of that registry
+ * @param heartbeat    interval of heartbeats to the coordinator
+ * @param secret       the deployment's shared secret for the servers' sync endpoints, or null
+ * @param batchMax     most events per ingest call
+ * @param pollWait     how long one long poll of the outbox waits for a new event
+ */
+public record SyncOptions(int cluster, int id, String host, String registryHost, int registryPort,
+                          Duration heartbeat, String secret, int batchMax, Duration pollWait) {
+    public SyncOptions {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(registryHost, "registryHost");
+        if (cluster < 1 || id < 1) {
+            throw new IllegalArgumentException("cluster and id are 1-based, got cluster " + cluster + " id " + id);
+        }
+        if (batchMax < 1) {
+            throw new IllegalArgumentException("batchMax must be >= 1");
+        }
+    }
+}

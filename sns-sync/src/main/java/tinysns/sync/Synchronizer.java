@@ -1,0 +1,167 @@
+package tinysns.sync;
+
+import java.rmi.Remote;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tinysns.api.CoordinatorService;
+import tinysns.api.Heartbeat;
+import tinysns.api.HeartbeatReply;
+import tinysns.api.ProcessId;
+import tinysns.api.ProcessKind;
+import tinysns.api.Role;
+import tinysns.api.ServerAddress;
+import tinysns.api.SyncReport;
+import tinysns.api.SyncService;
+import tinysns.api.rmi.RmiEndpoints;
+
+/**
+ * A synchronizer process: heartbeats to the coordinator, and while the coordinator says it is its cluster's MASTER
+ * synchronizer, one {@link TargetPump} per other cluster. It stores nothing: all progress is in the clusters' cursors.
+ */
+public final class Synchronizer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Synchronizer.class);
+
+    private final SyncOptions options;
+    private final ProcessId id;
+    private final ScheduledExecutorService timer;
+    private final Map<Integer, SyncService> masterCache = new ConcurrentHashMap<>();
+    private final List<TargetPump> pumps = new ArrayList<>();
+    private final List<Thread> pumpThreads = new ArrayList<>();
+    private volatile CoordinatorService coordinator;
+    private Role role;
+    private boolean connected;
+
+    public Synchronizer(SyncOptions options) {
+        this.options = options;
+        this.id = new ProcessId(ProcessKind.SYNC, options.cluster(), options.id());
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "heartbeat-" + id);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public Synchronizer start() {
+        timer.scheduleWithFixedDelay(this::beat, 0, options.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
+        log.info("{} started; waiting for the coordinator at {}:{}", id, options.registryHost(), options.registryPort());
+        return this;
+    }
+
+    public ProcessId id() {
+        return id;
+    }
+
+    /** True while this synchronizer copies events (it is its cluster's master synchronizer). */
+    public synchronized boolean isMaster() {
+        return role == Role.MASTER;
+    }
+
+    private void beat() {
+        try {
+            CoordinatorService c = coordinator();
+            HeartbeatReply reply = c.heartbeat(new Heartbeat(id, options.host(), options.registryPort(), null, report()));
+            if (!connected) {
+                connected = true;
+                log.info("{} registered with the coordinator", id);
+            }
+            onRole(reply.role(), reply.clusterCount());
+        } catch (Exception e) {
+            coordinator = null;
+            if (connected) {
+                connected = false;
+                log.warn("{} lost the coordinator: {}", id, e.toString());
+            }
+        }
+    }
+
+    private synchronized void onRole(Role newRole, int clusterCount) {
+        if (newRole == role) {
+            return;
+        }
+        log.info("{} is now {}", id, newRole);
+        role = newRole;
+        stopPumps();
+        if (newRole == Role.MASTER) {
+            for (int target = 1; target <= clusterCount; target++) {
+                if (target != options.cluster()) {
+                    TargetPump pump = new TargetPump(options.cluster(), target, options, new CoordinatorMasters());
+                    Thread t = new Thread(pump, "sync-" + options.cluster() + "-to-" + target);
+                    t.setDaemon(true);
+                    pumps.add(pump);
+                    pumpThreads.add(t);
+                    t.start();
+                }
+            }
+        }
+    }
+
+    private SyncReport report() {
+        Map<Integer, Long> cursors = new TreeMap<>();
+        long head = 0;
+        synchronized (this) {
+            for (TargetPump pump : pumps) {
+                cursors.put(pump.target(), pump.cursor());
+                head = Math.max(head, pump.originHead());
+            }
+        }
+        return new SyncReport(head, cursors);
+    }
+
+    private CoordinatorService coordinator() throws Exception {
+        CoordinatorService c = coordinator;
+        if (c == null) {
+            c = RmiEndpoints.lookup(options.registryHost(), options.registryPort(), CoordinatorService.REGISTRY_NAME,
+                    CoordinatorService.class);
+            coordinator = c;
+        }
+        return c;
+    }
+
+    private void stopPumps() {
+        pumps.forEach(TargetPump::stop);
+        pumpThreads.forEach(Thread::interrupt);
+        pumps.clear();
+        pumpThreads.clear();
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        synchronized (this) {
+            stopPumps();
+        }
+        log.info("{} stopped", id);
+    }
+
+    /** Masters as the coordinator names them, cached until a failure. */
+    private final class CoordinatorMasters implements TargetPump.Masters {
+        @Override
+        public SyncService master(int cluster) throws Exception {
+            SyncService cached = masterCache.get(cluster);
+            if (cached != null) {
+                return cached;
+            }
+            ServerAddress address = coordinator().getClusterMaster(cluster);
+            if (address == null) {
+                return null;
+            }
+            Remote stub = RmiEndpoints.registry(address.host(), address.port()).lookup(address.registryName());
+            SyncService service = (SyncService) stub;
+            masterCache.put(cluster, service);
+            return service;
+        }
+
+        @Override
+        public void forget(int cluster) {
+            masterCache.remove(cluster);
+        }
+    }
+}
