@@ -38,7 +38,7 @@ public final class RmiEndpoints {
             // An array is matched by its element type ("[Ljava.lang.Object;" would never match): java.lang.Object
             // admits the Object[] inside CollSer, i.e. every List.of / Map.of / Set.of / Stream.toList() value.
             "java.util.Map$Entry", "java.lang.Object",
-            "java.lang.reflect.Proxy", "jdk.proxy*.*", "java.rmi.server.RemoteObjectInvocationHandler",
+            "java.lang.reflect.Proxy", "jdk.proxy*", "java.rmi.server.RemoteObjectInvocationHandler",
             "java.rmi.server.RemoteObject", "java.rmi.server.RemoteRef", "java.rmi.server.UnicastRemoteObject",
             "java.rmi.server.ObjID", "java.rmi.server.UID", "sun.rmi.server.UnicastRef", "sun.rmi.server.UnicastRef2",
             "sun.rmi.transport.LiveRef", "sun.rmi.transport.tcp.TCPEndpoint",

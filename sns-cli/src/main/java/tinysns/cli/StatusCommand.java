@@ -1,0 +1,53 @@
+package tinysns.cli;
+
+import java.rmi.NotBoundException;
+import java.rmi.RemoteException;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import tinysns.api.CoordinatorService;
+import tinysns.api.ProcessStatus;
+import tinysns.api.rmi.RmiEndpoints;
+
+/** {@code sns status}: the coordinator's view of the deployment. */
+@Command(name = "status",
+        sortOptions = false,
+        description = {"Shows the deployment as the coordinator sees it.",
+                "Asks the coordinator for every process it knows and prints one row each: cluster, process, "
+                + "role, address, age of its last heartbeat, whether it counts as alive, its Raft state "
+                + "(leader/follower, term, commit/last index, voters, epoch) and, for synchronizers, the outbox head "
+                + "and how far each other cluster lags behind it.",
+                "Exit codes: 0 printed; 1 the coordinator could not be reached."},
+        footer = {"", "Example:", "  sns status -h 127.0.0.1 -k 9000"})
+public final class StatusCommand implements Callable<Integer> {
+    @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
+    boolean helpRequested;
+
+    @Mixin
+    CoordinatorAddressOptions coordinator;
+
+    @Override
+    public Integer call() {
+        List<ProcessStatus> rows;
+        int clusters;
+        try {
+            CoordinatorService service = RmiEndpoints.lookup(coordinator.host(), coordinator.port(),
+                    CoordinatorService.REGISTRY_NAME, CoordinatorService.class);
+            clusters = service.clusterCount();
+            rows = service.status();
+        } catch (RemoteException | NotBoundException e) {
+            System.err.println("cannot reach the coordinator at " + coordinator.host() + ":" + coordinator.port()
+                    + ": " + e);
+            return 1;
+        }
+        System.out.println("Coordinator " + coordinator.host() + ":" + coordinator.port() + ", " + clusters
+                + " clusters");
+        System.out.print(StatusTable.render(rows));
+        System.out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,212 @@
+package tinysns.cli.client;
+
+import java.rmi.NotBoundException;
+import java.rmi.RemoteException;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import tinysns.api.CoordinatorService;
+import tinysns.api.ListReply;
+import tinysns.api.LoginReply;
+import tinysns.api.NodeService;
+import tinysns.api.PostView;
+import tinysns.api.Reply;
+import tinysns.api.ServerAddress;
+import tinysns.api.Session;
+import tinysns.api.Status;
+import tinysns.api.TimelineListener;
+import tinysns.api.TimelineReply;
+import tinysns.api.rmi.RmiEndpoints;
+
+/**
+ * The real {@link Connection}: the coordinator's registry at {@code -h/-k}, then the master's {@link NodeService}
+ * that the coordinator names. In timeline mode it exports one {@link TimelineListener} (on the callback host, any
+ * port, behind the API's serialization filter) and hands that same stub to every server it subscribes to; closing
+ * unexports it, without which the JVM would never exit.
+ */
+public final class RmiConnection implements Connection {
+    private static final Logger log = LoggerFactory.getLogger(RmiConnection.class);
+
+    private final String coordinatorHost;
+    private final int coordinatorPort;
+    private final String callbackHost;
+
+    private volatile CoordinatorService coordinator;
+    private volatile NodeService node;
+    private volatile ServerAddress nodeAddress;
+    private SinkListener exportedListener; // guarded by this
+    private TimelineListener exportedStub; // guarded by this
+
+    public RmiConnection(String coordinatorHost, int coordinatorPort, String callbackHost) {
+        this.coordinatorHost = Objects.requireNonNull(coordinatorHost, "coordinatorHost");
+        this.coordinatorPort = coordinatorPort;
+        this.callbackHost = Objects.requireNonNull(callbackHost, "callbackHost");
+    }
+
+    @Override
+    public ServerAddress connect(long userId) throws ConnectFailure {
+        ServerAddress address = askCoordinator(userId);
+        try {
+            node = RmiEndpoints.lookup(address.host(), address.port(), address.registryName(), NodeService.class);
+            nodeAddress = address;
+            return address;
+        } catch (RemoteException | NotBoundException e) {
+            throw new ConnectFailure(ConnectFailure.Reason.SERVER_UNREACHABLE,
+                    "cannot look up " + address.registryName() + " at " + address.host() + ":" + address.port()
+                            + ": " + e, e);
+        }
+    }
+
+    private ServerAddress askCoordinator(long userId) throws ConnectFailure {
+        ServerAddress address;
+        try {
+            address = coordinator().getServer(userId);
+        } catch (RemoteException firstFailure) {
+            // The stub may predate a coordinator restart: look it up afresh once before giving up.
+            log.debug("coordinator call failed, looking it up again: {}", firstFailure.toString());
+            coordinator = null;
+            try {
+                address = coordinator().getServer(userId);
+            } catch (RemoteException e) {
+                throw new ConnectFailure(ConnectFailure.Reason.COORDINATOR_UNREACHABLE,
+                        "cannot reach the coordinator at " + coordinatorHost + ":" + coordinatorPort + ": " + e, e);
+            }
+        }
+        if (address == null) {
+            throw new ConnectFailure(ConnectFailure.Reason.NO_SERVER,
+                    "the coordinator knows no live master for user " + userId + "'s cluster", null);
+        }
+        return address;
+    }
+
+    private CoordinatorService coordinator() throws ConnectFailure, RemoteException {
+        CoordinatorService current = coordinator;
+        if (current == null) {
+            try {
+                current = RmiEndpoints.lookup(coordinatorHost, coordinatorPort, CoordinatorService.REGISTRY_NAME,
+                        CoordinatorService.class);
+            } catch (NotBoundException e) {
+                throw new ConnectFailure(ConnectFailure.Reason.COORDINATOR_UNREACHABLE, "no "
+                        + CoordinatorService.REGISTRY_NAME + " in the registry at " + coordinatorHost + ":"
+                        + coordinatorPort, e);
+            } catch (RemoteException e) {
+                throw new ConnectFailure(ConnectFailure.Reason.COORDINATOR_UNREACHABLE,
+                        "cannot reach the registry at " + coordinatorHost + ":" + coordinatorPort + ": " + e, e);
+            }
+            coordinator = current;
+        }
+        return current;
+    }
+
+    @FunctionalInterface
+    private interface NodeCall<T> {
+        T on(NodeService node) throws RemoteException;
+    }
+
+    private <T> T call(String what, NodeCall<T> call) throws ConnectionLostException {
+        NodeService current = node;
+        if (current == null) {
+            throw new ConnectionLostException("not connected to a server");
+        }
+        try {
+            return call.on(current);
+        } catch (RemoteException e) {
+            throw new ConnectionLostException(what + " at " + nodeAddress + " failed: " + e, e);
+        }
+    }
+
+    @Override
+    public LoginReply login(long userId) throws ConnectionLostException {
+        return call("login", n -> n.login(userId));
+    }
+
+    @Override
+    public Status keepAlive(Session session) throws ConnectionLostException {
+        return call("keepAlive", n -> n.keepAlive(session));
+    }
+
+    @Override
+    public Status logout(Session session) throws ConnectionLostException {
+        return call("logout", n -> n.logout(session));
+    }
+
+    @Override
+    public Reply follow(Session session, long requestNo, long targetId) throws ConnectionLostException {
+        return call("follow", n -> n.follow(session, requestNo, targetId));
+    }
+
+    @Override
+    public Reply unfollow(Session session, long requestNo, long targetId) throws ConnectionLostException {
+        return call("unfollow", n -> n.unfollow(session, requestNo, targetId));
+    }
+
+    @Override
+    public Reply post(Session session, long requestNo, String text) throws ConnectionLostException {
+        return call("post", n -> n.post(session, requestNo, text));
+    }
+
+    @Override
+    public ListReply list(Session session) throws ConnectionLostException {
+        return call("list", n -> n.list(session));
+    }
+
+    @Override
+    public TimelineReply timeline(Session session, int limit) throws ConnectionLostException {
+        return call("timeline", n -> n.timeline(session, limit));
+    }
+
+    @Override
+    public Status subscribe(Session session, Consumer<List<PostView>> sink, PostView after)
+            throws ConnectionLostException {
+        TimelineListener stub;
+        try {
+            stub = exportedListenerFor(sink);
+        } catch (RemoteException e) {
+            throw new ConnectionLostException("cannot export the timeline listener on " + callbackHost + ": " + e, e);
+        }
+        return call("subscribe", n -> n.subscribe(session, stub, after));
+    }
+
+    private synchronized TimelineListener exportedListenerFor(Consumer<List<PostView>> sink) throws RemoteException {
+        if (exportedListener == null) {
+            SinkListener listener = new SinkListener(sink);
+            exportedStub = RmiEndpoints.export(listener, callbackHost, 0);
+            exportedListener = listener;
+            log.debug("timeline listener exported on {}", callbackHost);
+        } else if (exportedListener.sink != sink) {
+            exportedListener.sink = sink;
+        }
+        return exportedStub;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (exportedListener != null) {
+            RmiEndpoints.unexport(exportedListener);
+            exportedListener = null;
+            exportedStub = null;
+        }
+        node = null;
+        coordinator = null;
+    }
+
+    /** The exported callback: hands pushed posts to whatever the engine subscribed. */
+    private static final class SinkListener implements TimelineListener {
+        private volatile Consumer<List<PostView>> sink;
+
+        SinkListener(Consumer<List<PostView>> sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public void onPosts(List<PostView> posts) {
+            if (posts != null && !posts.isEmpty()) {
+                sink.accept(posts);
+            }
+        }
+    }
+}

@@ -1,0 +1,307 @@
+package tinysns.cli.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import tinysns.api.PostView;
+import tinysns.api.Status;
+
+/**
+ * The client's own behaviour, whole: login, title, prompts, every reply line of CLIENT.md, LIST, timeline mode, end of
+ * input, and retries, against an in-memory cluster with the course's semantics. (The end-to-end test with real
+ * processes lives with the scenarios.)
+ */
+@Timeout(60)
+class CourseClientTest {
+    static final String TITLE = String.join("\n", CourseClient.TITLE_LINES) + "\n";
+    static final String OK = "Command completed successfully\n";
+
+    private final InMemoryCluster cluster = new InMemoryCluster();
+
+    private ClientUnderTest client(long userId) throws Exception {
+        return new ClientUnderTest(new InMemoryConnection(cluster), userId);
+    }
+
+    @Test
+    void everyCommandModeReplyLine() throws Exception {
+        cluster.createUsers(4, 2, 10);
+        try (ClientUnderTest client = client(1)) {
+            client.type(String.join("\n", "follow 4", "FOLLOW 4", "follow 1", "follow 99", "follow abc", "follow -4",
+                    "unfollow 99", "unfollow 1", "unfollow 2", "unfollow 4", "list ", "frobnicate", "follow 1 2",
+                    "", "Follow") + "\n");
+            assertEquals(0, client.endInput());
+            assertEquals(TITLE
+                    + "Cmd> " + OK
+                    + "Cmd> Input username already exists, command failed\n"
+                    + "Cmd> Input username already exists, command failed\n"
+                    + "Cmd> Command failed with invalid username\n"
+                    + "Cmd> Command failed with invalid username\n"
+                    + "Cmd> Command failed with invalid username\n"
+                    + "Cmd> Command failed with invalid username\n"
+                    + "Cmd> Command failed with invalid username\n"
+                    + "Cmd> Command failed with not a follower\n"
+                    + "Cmd> " + OK
+                    + "Cmd> Invalid Input -- No Arguments Given\n"
+                    + "Cmd> Invalid Command\n"
+                    + "Cmd> Command failed with invalid command\n"
+                    + "Cmd> Invalid Command\n"
+                    + "Cmd> Invalid Command\n"
+                    + "Cmd> \n", client.output());
+            // Client-side refusals ("abc", "-4", malformed) use no request number.
+            assertEquals(List.of("connect", "login 1", "follow #1 4", "follow #2 4", "follow #3 1", "follow #4 99",
+                    "unfollow #5 99", "unfollow #6 1", "unfollow #7 2", "unfollow #8 4", "logout", "close"),
+                    client.connection.calls());
+        }
+    }
+
+    @Test
+    void statusesTheCourseServerNeverSentStillGetTheirLines() throws Exception {
+        cluster.createUsers(4);
+        try (ClientUnderTest client = client(1)) {
+            List<String> lines = new ArrayList<>();
+            for (Status status : List.of(Status.NOT_EXISTS, Status.INVALID_COMMAND, Status.UNKNOWN,
+                    Status.SESSION_INVALID, Status.RATE_LIMITED)) {
+                client.connection.answerWritesWith(status);
+                client.type("follow 4\n");
+                client.awaitPrompts(lines.size() + 2);
+                lines.add(ReplyLines.lineFor(status));
+            }
+            assertEquals(0, client.endInput());
+            assertEquals(TITLE + "Cmd> Input username does not exists, command failed\n"
+                    + "Cmd> Command failed with invalid command\n"
+                    + "Cmd> Command failed with unknown reason\n"
+                    + "Cmd> Command failed with unknown reason\n"
+                    + "Cmd> Command failed with unknown reason\n"
+                    + "Cmd> \n", client.output());
+        }
+    }
+
+    @Test
+    void listShowsEveryUserAndTheFollowersAscending() throws Exception {
+        cluster.createUsers(10, 3, 33, 2);
+        try (ClientUnderTest ten = client(10); ClientUnderTest three = client(3); ClientUnderTest two = client(2)) {
+            ten.type("follow 2\n");
+            three.type("follow 2\n");
+            ten.awaitPrompts(2);
+            three.awaitPrompts(2);
+            two.type("LIST\n");
+            assertEquals(0, two.endInput());
+            assertEquals(TITLE + "Cmd> " + OK + "All users: 2, 3, 10, 33, \nFollowers: 3, 10, \nCmd> \n",
+                    two.output());
+            three.type("list\n");
+            assertEquals(0, three.endInput());
+            assertTrue(three.output().endsWith("Cmd> " + OK + "All users: 2, 3, 10, 33, \nFollowers: \nCmd> \n"),
+                    three.output());
+            assertEquals(0, ten.endInput());
+        }
+    }
+
+    @Test
+    void endOfInputEndsCommandModeCleanly() throws Exception {
+        try (ClientUnderTest client = client(1)) {
+            assertEquals(0, client.endInput());
+            assertEquals(TITLE + "Cmd> \n", client.output());
+        }
+        try (ClientUnderTest client = client(2)) {
+            client.type("list"); // a last line without a newline still counts
+            assertEquals(0, client.endInput());
+            assertEquals(TITLE + "Cmd> " + OK + "All users: 1, 2, \nFollowers: \nCmd> \n", client.output());
+        }
+    }
+
+    @Test
+    void endOfInputEndsTimelineModeCleanly() throws Exception {
+        try (ClientUnderTest client = client(1)) {
+            client.type("timeline\n");
+            assertEquals(0, client.endInput());
+            assertEquals(TITLE + "Cmd> " + OK + "Now you are in the timeline\n", client.output());
+            assertEquals("close", last(client.connection.calls()));
+            assertTrue(client.connection.calls().contains("logout"));
+        }
+    }
+
+    @Test
+    void timelineShowsTheNewest20OldestFirstThenLivePostsAndSendsEveryOtherLineAsAPost() throws Exception {
+        cluster.createUsers(4, 5);
+        cluster.login(4);
+        cluster.login(5);
+        try (ClientUnderTest client = client(1)) {
+            client.type("follow 4\n");
+            client.awaitPrompts(2);
+            for (int i = 1; i <= 25; i++) {
+                cluster.postAs(4, "p" + i);
+            }
+            cluster.postAs(5, "not followed");
+            client.type("timeline\n");
+            client.awaitOutput(out -> out.contains(">> p25\n"));
+            cluster.postAs(4, "live one");
+            client.awaitOutput(out -> out.contains(">> live one\n"));
+
+            String tooLong = "x".repeat(281);
+            client.type("my own post\n\n   \n" + tooLong + "\n" + "y".repeat(280) + "\n");
+            client.awaitOutput(out -> out.contains("Post refused"));
+            assertEquals(0, client.endInput());
+
+            List<String> lines = Arrays.asList(client.output().split("\n", -1));
+            int entered = lines.indexOf("Now you are in the timeline");
+            assertEquals("Cmd> " + OK.strip(), lines.get(entered - 1));
+            List<String> shown = lines.subList(entered + 1, entered + 22);
+            for (int i = 0; i < 20; i++) {
+                assertTrue(shown.get(i).matches("4 \\(\\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4}\\) >> p"
+                        + (i + 6)), shown.get(i));
+            }
+            assertTrue(shown.get(20).matches("4 \\(.*\\) >> live one"), shown.get(20));
+            assertEquals("Post refused: it has 281 characters, the limit is 280; nothing was posted",
+                    lines.get(entered + 22));
+            assertEquals("", lines.get(entered + 23));
+            assertEquals(entered + 24, lines.size());
+
+            List<String> calls = client.connection.calls();
+            assertTrue(calls.contains("post #2 my own post"), calls.toString());
+            assertTrue(calls.contains("post #3 " + "y".repeat(280)), calls.toString());
+            assertTrue(calls.stream().noneMatch(c -> c.startsWith("post #") && c.contains(tooLong)),
+                    calls.toString());
+            assertEquals(2, calls.stream().filter(c -> c.startsWith("post #")).count(), calls.toString());
+        }
+    }
+
+    @Test
+    void aWriteWhoseReplyWasLostIsResentWithTheSameRequestNumber() throws Exception {
+        cluster.createUsers(4, 5);
+        try (ClientUnderTest client = client(1)) {
+            client.connection.failNextWrite(InMemoryConnection.Fault.LOSE_REPLY);
+            client.type("follow 4\n");
+            client.awaitPrompts(2);
+            client.type("follow 5\n");
+            assertEquals(0, client.endInput());
+            // The retry is answered from the session table: success, not "already exists".
+            assertEquals(TITLE + "Cmd> \n"
+                    + "(reconnected to the master of cluster 1: sns/cluster-1/node-2 at 127.0.0.1:10001)\n" + OK
+                    + "Cmd> " + OK + "Cmd> \n", client.output());
+            assertEquals(List.of("connect", "login 1", "follow #1 4", "connect", "follow #1 4", "follow #2 5",
+                    "logout", "close"), client.connection.calls());
+        }
+    }
+
+    @Test
+    void notMasterAndADeadLinkAreRetriedWithTheSameRequestNumber() throws Exception {
+        cluster.createUsers(4);
+        try (ClientUnderTest client = client(1)) {
+            client.connection.failNextWrite(InMemoryConnection.Fault.NOT_MASTER);
+            client.connection.failNextWrite(InMemoryConnection.Fault.LINK_DOWN);
+            client.type("follow 4\nunfollow 4\n");
+            assertEquals(0, client.endInput());
+            assertTrue(client.output().endsWith("Cmd> \n"
+                    + "(reconnected to the master of cluster 1: sns/cluster-1/node-2 at 127.0.0.1:10001)\n"
+                    + "(reconnected to the master of cluster 1: sns/cluster-1/node-1 at 127.0.0.1:10000)\n"
+                    + OK + "Cmd> " + OK + "Cmd> \n"), client.output());
+            List<String> writes = client.connection.calls().stream().filter(c -> c.contains("follow #")).toList();
+            assertEquals(List.of("follow #1 4", "follow #1 4", "follow #1 4", "unfollow #2 4"), writes);
+        }
+    }
+
+    @Test
+    void aWriteThatFindsNoMasterWithinTheBudgetFailsAndTheNextWriteTakesANewNumber() throws Exception {
+        cluster.createUsers(4, 5);
+        try (ClientUnderTest client = new ClientUnderTest(new InMemoryConnection(cluster), 1,
+                new RetryPolicy(200, 10, 50))) {
+            client.type("list\n");
+            client.awaitPrompts(2);
+            client.connection.setMasterAvailable(false);
+            client.connection.failNextWrite(InMemoryConnection.Fault.LINK_DOWN);
+            client.type("follow 4\n");
+            client.awaitPrompts(3);
+            client.connection.setMasterAvailable(true);
+            client.type("follow 5\n");
+            assertEquals(0, client.endInput());
+            assertTrue(client.output().contains("Cmd> Command failed with unknown reason\nCmd> "), client.output());
+            List<String> writes = client.connection.calls().stream().filter(c -> c.contains("follow #")).toList();
+            assertEquals(List.of("follow #1 4", "follow #2 5"), writes);
+        }
+    }
+
+    @Test
+    void afterAFailoverTheTimelineResumesAfterTheLastShownPostWithoutRepeatsOrGaps() throws Exception {
+        cluster.createUsers(4);
+        cluster.login(4);
+        try (ClientUnderTest client = client(1)) {
+            client.type("follow 4\n");
+            client.awaitPrompts(2);
+            cluster.postAs(4, "before");
+            client.type("timeline\n");
+            client.awaitOutput(out -> out.contains(">> before\n"));
+
+            client.connection.killServer();
+            cluster.postAs(4, "during the outage");
+            // Nobody types: the keep-alive thread must notice the dead server and re-subscribe.
+            client.awaitOutput(out -> out.contains(">> during the outage\n"));
+            cluster.postAs(4, "after");
+            client.awaitOutput(out -> out.contains(">> after\n"));
+            assertEquals(0, client.endInput());
+
+            String out = client.output();
+            assertEquals(1, count(out, ">> before\n"), out);
+            assertEquals(1, count(out, ">> during the outage\n"), out);
+            assertEquals(1, count(out, "(reconnected to the master of cluster 1"), out);
+            List<PostView> afters = client.connection.subscribeAfters();
+            assertEquals(2, afters.size(), afters.toString());
+            assertEquals(null, afters.get(0));
+            assertEquals("before", afters.get(1).text());
+        }
+    }
+
+    @Test
+    void afterAFailoverBeforeAnyPostWasShownTheMissedPostsAreReadBack() throws Exception {
+        cluster.createUsers(4);
+        cluster.login(4);
+        try (ClientUnderTest client = client(1)) {
+            client.type("follow 4\ntimeline\n");
+            client.awaitOutput(out -> out.contains("Now you are in the timeline\n"));
+            client.connection.killServer();
+            cluster.postAs(4, "missed while down");
+            client.awaitOutput(out -> out.contains(">> missed while down\n"));
+            assertEquals(0, client.endInput());
+            assertEquals(1, count(client.output(), ">> missed while down\n"), client.output());
+        }
+    }
+
+    @Test
+    void loginFailuresPrintANegativeCodeAndExitNonZero() throws Exception {
+        InMemoryConnection noCoordinator = new InMemoryConnection(cluster);
+        noCoordinator.setCoordinatorReachable(false);
+        try (ClientUnderTest client = new ClientUnderTest(noCoordinator, 1)) {
+            assertEquals(1, client.awaitExit());
+            assertEquals("connection failed: -1\n", client.output());
+        }
+        InMemoryConnection noMaster = new InMemoryConnection(cluster);
+        noMaster.setMasterAvailable(false);
+        try (ClientUnderTest client = new ClientUnderTest(noMaster, 1)) {
+            assertEquals(1, client.awaitExit());
+            assertEquals("connection failed: -2\n", client.output());
+        }
+        cluster.login(7);
+        try (ClientUnderTest client = client(7)) {
+            assertEquals(1, client.awaitExit());
+            assertEquals("connection failed: -3\n", client.output());
+        }
+    }
+
+    private static int count(String text, String part) {
+        int count = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    private static String last(List<String> list) {
+        return list.get(list.size() - 1);
+    }
+}

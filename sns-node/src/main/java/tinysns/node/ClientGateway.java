@@ -1,0 +1,316 @@
+package tinysns.node;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tinysns.api.ListReply;
+import tinysns.api.LoginReply;
+import tinysns.api.NodeService;
+import tinysns.api.OutboxBatch;
+import tinysns.api.PostView;
+import tinysns.api.Reply;
+import tinysns.api.Session;
+import tinysns.api.Status;
+import tinysns.api.SyncEvent;
+import tinysns.api.SyncService;
+import tinysns.api.TimelineListener;
+import tinysns.api.TimelineReply;
+import tinysns.domain.Applied;
+import tinysns.domain.Command;
+import tinysns.domain.DomainConfig;
+import tinysns.domain.FollowCommand;
+import tinysns.domain.IngestCommand;
+import tinysns.domain.LoginCommand;
+import tinysns.domain.LogoutCommand;
+import tinysns.domain.OutboxEvent;
+import tinysns.domain.PostCommand;
+import tinysns.domain.SnsStateMachine;
+import tinysns.domain.UnfollowCommand;
+import tinysns.kv.KvReader;
+import tinysns.raft.ClusterReplica;
+import tinysns.raft.NotLeaderException;
+
+/**
+ * The RMI face of one server: client operations and the synchronization endpoints. It turns calls into stamped
+ * commands proposed on the Raft leader and reads into ReadIndex reads; it holds no domain logic of its own.
+ * Every failure a caller can cause comes back as a {@link Status}, never as an exception with our internals.
+ */
+final class ClientGateway implements NodeService, SyncService {
+    private static final Logger log = LoggerFactory.getLogger(ClientGateway.class);
+    private static final int TIMELINE_ENTRY_POSTS = 20;
+    private static final long RESUBSCRIBE_WINDOW_MILLIS = 60_000;
+    private static final int MAX_SYNC_BATCH = 10_000;
+
+    private final ClusterReplica replica;
+    private final SnsStateMachine machine;
+    private final DomainConfig config;
+    private final LiveClients liveClients;
+    private final TimelinePush push;
+    private final OutboxWatch outboxWatch;
+    private final byte[] secret;
+    private final long proposeTimeoutMillis;
+    private final SecureRandom random = new SecureRandom();
+
+    ClientGateway(ClusterReplica replica, DomainConfig config, LiveClients liveClients, TimelinePush push,
+                  OutboxWatch outboxWatch, String secret, long proposeTimeoutMillis) {
+        this.replica = replica;
+        this.config = config;
+        this.machine = new SnsStateMachine(config);
+        this.liveClients = liveClients;
+        this.push = push;
+        this.outboxWatch = outboxWatch;
+        this.secret = secret == null ? null : secret.getBytes(StandardCharsets.UTF_8);
+        this.proposeTimeoutMillis = proposeTimeoutMillis;
+    }
+
+    // ------------------------------------------------------------------ NodeService
+
+    @Override
+    public LoginReply login(long userId) {
+        if (userId <= 0) {
+            return new LoginReply(Status.INVALID_COMMAND, null, "a user id is a positive integer, got " + userId);
+        }
+        if (!config.isLocal(userId)) {
+            return new LoginReply(Status.WRONG_CLUSTER, null,
+                    "user " + userId + " lives in cluster " + config.homeCluster(userId));
+        }
+        if (!replica.isLeader()) {
+            return new LoginReply(Status.NOT_MASTER, null, "not the master");
+        }
+        long now = System.currentTimeMillis();
+        if (liveClients.isHeld(userId, now)) {
+            return new LoginReply(Status.ALREADY_LOGGED_IN, null, "user " + userId + " is logged in on a live client");
+        }
+        byte[] tokenBytes = new byte[16];
+        random.nextBytes(tokenBytes);
+        String token = HexFormat.of().formatHex(tokenBytes);
+        Reply reply = propose(new LoginCommand(userId, token));
+        if (!reply.ok()) {
+            return new LoginReply(reply.status(), null, reply.detail());
+        }
+        liveClients.seen(userId, System.currentTimeMillis());
+        return new LoginReply(Status.SUCCESS, new Session(userId, token), null);
+    }
+
+    @Override
+    public Status keepAlive(Session session) {
+        Status status = readLocalSession(session);
+        if (status == Status.SUCCESS) {
+            liveClients.seen(session.userId(), System.currentTimeMillis());
+        }
+        return status;
+    }
+
+    @Override
+    public Status logout(Session session) {
+        if (session == null) {
+            return Status.INVALID_COMMAND;
+        }
+        Reply reply = propose(new LogoutCommand(session.userId(), session.token()));
+        if (reply.ok()) {
+            liveClients.gone(session.userId());
+            push.unsubscribe(session.userId());
+        }
+        return reply.status();
+    }
+
+    @Override
+    public Reply follow(Session session, long requestNo, long targetId) {
+        if (session == null) {
+            return Reply.of(Status.INVALID_COMMAND, "no session");
+        }
+        return propose(new FollowCommand(session.userId(), session.token(), requestNo, targetId));
+    }
+
+    @Override
+    public Reply unfollow(Session session, long requestNo, long targetId) {
+        if (session == null) {
+            return Reply.of(Status.INVALID_COMMAND, "no session");
+        }
+        return propose(new UnfollowCommand(session.userId(), session.token(), requestNo, targetId));
+    }
+
+    @Override
+    public Reply post(Session session, long requestNo, String text) {
+        if (session == null) {
+            return Reply.of(Status.INVALID_COMMAND, "no session");
+        }
+        return propose(new PostCommand(session.userId(), session.token(), requestNo, text));
+    }
+
+    @Override
+    public ListReply list(Session session) {
+        Object r = read(kv -> machine.list(kv, session));
+        return r instanceof ListReply l ? l : new ListReply((Status) r, List.of(), List.of());
+    }
+
+    @Override
+    public TimelineReply timeline(Session session, int limit) {
+        Object r = read(kv -> machine.timeline(kv, session, limit));
+        return r instanceof TimelineReply t ? t : new TimelineReply((Status) r, List.of());
+    }
+
+    @Override
+    public Status subscribe(Session session, TimelineListener listener, PostView after) {
+        if (listener == null) {
+            return Status.INVALID_COMMAND;
+        }
+        Object checked = read(kv -> machine.checkSession(kv, session));
+        if (checked != Status.SUCCESS) {
+            return (Status) checked;
+        }
+        long userId = session.userId();
+        push.subscribe(userId, listener, () -> replica.readLocal(kv -> after == null
+                ? machine.timelineNewerThan(kv, userId, Long.MIN_VALUE, TIMELINE_ENTRY_POSTS)
+                : machine.timelineNewerThan(kv, userId, after.createdMillis() - RESUBSCRIBE_WINDOW_MILLIS,
+                SnsStateMachine.MAX_TIMELINE_READ)));
+        liveClients.seen(userId, System.currentTimeMillis());
+        return Status.SUCCESS;
+    }
+
+    // ------------------------------------------------------------------ SyncService
+
+    @Override
+    public OutboxBatch readOutbox(String secret, long fromSeq, int max, long waitMillis) {
+        int origin = config.clusterId();
+        if (!authorized(secret)) {
+            return new OutboxBatch(Status.UNAUTHORIZED, origin, List.of(), 0);
+        }
+        if (fromSeq < 1 || max < 1) {
+            return new OutboxBatch(Status.INVALID_COMMAND, origin, List.of(), 0);
+        }
+        int limit = Math.min(max, MAX_SYNC_BATCH);
+        long wait = Math.max(0, Math.min(waitMillis, 30_000));
+        long deadline = System.currentTimeMillis() + wait;
+        while (true) {
+            long generation = outboxWatch.generation();
+            Object r = read(kv -> new Object[]{machine.readOutbox(kv, fromSeq, limit), machine.outboxHead(kv)});
+            if (r instanceof Status s) {
+                return new OutboxBatch(s, origin, List.of(), 0);
+            }
+            Object[] pair = (Object[]) r;
+            @SuppressWarnings("unchecked")
+            List<OutboxEvent> events = (List<OutboxEvent>) pair[0];
+            long left = deadline - System.currentTimeMillis();
+            if (!events.isEmpty() || left <= 0) {
+                return new OutboxBatch(Status.SUCCESS, origin, toApi(events), (Long) pair[1]);
+            }
+            try {
+                outboxWatch.awaitAfter(generation, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new OutboxBatch(Status.TIMEOUT, origin, List.of(), 0);
+            }
+        }
+    }
+
+    @Override
+    public Reply ingest(String secret, int originCluster, List<SyncEvent> events) {
+        if (!authorized(secret)) {
+            return Reply.of(Status.UNAUTHORIZED, "wrong or missing deployment secret");
+        }
+        if (events == null || events.size() > MAX_SYNC_BATCH) {
+            return Reply.of(Status.INVALID_COMMAND, "a batch holds 0 to " + MAX_SYNC_BATCH + " events");
+        }
+        List<OutboxEvent> converted = new ArrayList<>(events.size());
+        for (SyncEvent e : events) {
+            if (e == null || e.type() == null) {
+                return Reply.of(Status.INVALID_COMMAND, "a batch cannot hold a null event or type");
+            }
+            converted.add(new OutboxEvent(e.seq(), OutboxEvent.Type.valueOf(e.type().name()), e.userId(),
+                    e.targetId(), e.postSeq(), e.stampMillis(), e.text()));
+        }
+        return propose(new IngestCommand(originCluster, converted));
+    }
+
+    @Override
+    public long cursor(String secret, int originCluster) {
+        if (!authorized(secret)) {
+            throw new SecurityException("wrong or missing deployment secret");
+        }
+        Object r = read(kv -> machine.cursor(kv, originCluster));
+        if (r instanceof Long cursor) {
+            return cursor;
+        }
+        throw new IllegalStateException("cannot read the cursor: " + r);
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private Reply propose(Command command) {
+        if (!replica.isLeader()) {
+            return Reply.of(Status.NOT_MASTER, "not the master");
+        }
+        command.stamp(System.currentTimeMillis());
+        CompletableFuture<Applied> future = replica.propose(command);
+        try {
+            return future.get(proposeTimeoutMillis, TimeUnit.MILLISECONDS).reply();
+        } catch (TimeoutException e) {
+            return Reply.of(Status.TIMEOUT, "not committed within " + proposeTimeoutMillis + " ms; retry");
+        } catch (ExecutionException e) {
+            return failure(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Reply.of(Status.TIMEOUT, "interrupted");
+        }
+    }
+
+    /** A linearizable read; returns the function's value, or a {@link Status} saying why there is none. */
+    private Object read(Function<KvReader, ?> query) {
+        if (!replica.isLeader()) {
+            return Status.NOT_MASTER;
+        }
+        try {
+            return replica.read(query).get(proposeTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return Status.TIMEOUT;
+        } catch (ExecutionException e) {
+            return failure(e.getCause()).status();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Status.TIMEOUT;
+        }
+    }
+
+    /** A session check against this replica's state; keepAlive is too frequent for a ReadIndex round each time. */
+    private Status readLocalSession(Session session) {
+        if (!replica.isLeader()) {
+            return Status.NOT_MASTER;
+        }
+        return replica.readLocal(kv -> machine.checkSession(kv, session));
+    }
+
+    private static Reply failure(Throwable cause) {
+        if (cause instanceof NotLeaderException) {
+            return Reply.of(Status.NOT_MASTER, "leadership changed; ask the coordinator for the master");
+        }
+        log.warn("replication failed: {}", cause.toString());
+        return Reply.of(Status.TIMEOUT, "replication failed; retry with the same request number");
+    }
+
+    private boolean authorized(String presented) {
+        if (secret == null) {
+            return true;
+        }
+        return presented != null && MessageDigest.isEqual(secret, presented.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static List<SyncEvent> toApi(List<OutboxEvent> events) {
+        List<SyncEvent> out = new ArrayList<>(events.size());
+        for (OutboxEvent e : events) {
+            out.add(new SyncEvent(e.seq(), SyncEvent.Type.valueOf(e.type().name()), e.userId(), e.targetId(),
+                    e.postSeq(), e.stampMillis(), e.text()));
+        }
+        return out;
+    }
+}

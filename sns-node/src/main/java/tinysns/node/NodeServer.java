@@ -1,0 +1,104 @@
+package tinysns.node;
+
+import java.rmi.Remote;
+import java.rmi.registry.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tinysns.api.ProcessId;
+import tinysns.api.ProcessKind;
+import tinysns.api.rmi.RmiEndpoints;
+import tinysns.domain.DomainConfig;
+import tinysns.raft.ClusterReplica;
+import tinysns.raft.ReplicaOptions;
+
+/**
+ * One server process: a Raft replica of its cluster; its own RMI registry on the service port, holding the
+ * client/sync service as {@code sns/cluster-<c>/node-<n>} (exported on that same port); timeline push; and the
+ * heartbeat link to the coordinator.
+ */
+public final class NodeServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeServer.class);
+    /** A subscriber that falls this many posts behind is dropped (bounded memory per slow client). */
+    static final int MAX_QUEUED_POSTS_PER_CLIENT = 10_000;
+
+    private final NodeOptions options;
+    private final ProcessId id;
+    private ClusterReplica replica;
+    private TimelinePush push;
+    private ClientGateway gateway;
+    private Registry registry;
+    private Remote stub;
+    private CoordinatorLink link;
+
+    public NodeServer(NodeOptions options) {
+        this.options = options;
+        this.id = new ProcessId(ProcessKind.SERVER, options.cluster(), options.id());
+    }
+
+    /** Starts everything; on failure, stops what was started and rethrows. */
+    public NodeServer start() throws Exception {
+        try {
+            DomainConfig domain = DomainConfig.of(options.cluster(), options.clusterCount());
+            ReplicaOptions replicaOptions = ReplicaOptions.of(domain, options.raftAddress(), options.raftPeers(),
+                    options.dataDir()).withElectionTimeoutMillis((int) options.electionTimeout().toMillis());
+            replica = new ClusterReplica(replicaOptions);
+            push = new TimelinePush(4, MAX_QUEUED_POSTS_PER_CLIENT);
+            OutboxWatch outboxWatch = new OutboxWatch();
+            replica.start();
+            // Listeners see commits from here on; replay of the log before this point needs no push or wake-up.
+            replica.addCommitListener((index, command, applied) -> {
+                if (applied.reply().ok()) {
+                    outboxWatch.advanced();
+                    push.deliver(applied.deliveries());
+                }
+            });
+            replica.addLeadershipListener((leader, term) -> {
+                log.info("{} {} Raft leadership (term {})", id, leader ? "took" : "lost", term);
+                if (!leader) {
+                    push.dropAll("no longer the master");
+                }
+            });
+            gateway = new ClientGateway(replica, domain, new LiveClients(options.liveClientWindow().toMillis()), push,
+                    outboxWatch, options.secret(), options.proposeTimeout().toMillis());
+            registry = RmiEndpoints.createRegistry(options.host(), options.servicePort());
+            stub = RmiEndpoints.export(gateway, options.host(), options.servicePort());
+            registry.rebind(id.registryName(), stub);
+            link = new CoordinatorLink(id, options, replica);
+            link.start();
+            log.info("{} serving on {}:{} (Raft {}, peers {}, data {})", id, options.host(), options.servicePort(),
+                    options.raftAddress(), options.raftPeers(), options.dataDir());
+            return this;
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    public ProcessId id() {
+        return id;
+    }
+
+    public ClusterReplica replica() {
+        return replica;
+    }
+
+    @Override
+    public void close() {
+        if (link != null) {
+            link.close();
+        }
+        if (stub != null) {
+            RmiEndpoints.unexport(gateway);
+        }
+        if (registry != null) {
+            RmiEndpoints.unexport(registry);
+        }
+        if (push != null) {
+            push.close();
+        }
+        if (replica != null) {
+            replica.close();
+        }
+        log.info("{} stopped", id);
+    }
+}

@@ -1,0 +1,161 @@
+package tinysns.node;
+
+import java.rmi.RemoteException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tinysns.api.PostView;
+import tinysns.api.TimelineListener;
+import tinysns.domain.Delivery;
+
+/**
+ * Pushes committed timeline posts to subscribed clients. The apply thread only appends to a subscriber's bounded
+ * queue (never blocks on a client); a small pool sends each subscriber's queue in order, one call at a time. A client
+ * whose call fails, or who falls {@code maxQueued} posts behind, is dropped so that one slow or vanished client
+ * cannot hold the node's memory or threads.
+ */
+final class TimelinePush implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TimelinePush.class);
+    private static final int MAX_POSTS_PER_CALL = 256;
+
+    private final ConcurrentHashMap<Long, Subscriber> subscribers = new ConcurrentHashMap<>();
+    private final ExecutorService senders;
+    private final int maxQueued;
+
+    TimelinePush(int senderThreads, int maxQueued) {
+        this.maxQueued = maxQueued;
+        this.senders = Executors.newFixedThreadPool(senderThreads, r -> {
+            Thread t = new Thread(r, "timeline-push");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Registers {@code listener} for {@code userId}, replacing any earlier subscription. Posts committed from now on
+     * queue up behind {@code backlog()}, which is read after registration so that nothing falls in between.
+     */
+    void subscribe(long userId, TimelineListener listener, java.util.function.Supplier<List<PostView>> backlog) {
+        Subscriber s = new Subscriber(userId, listener);
+        Subscriber old = subscribers.put(userId, s);
+        if (old != null) {
+            old.closed = true;
+        }
+        List<PostView> first = backlog.get();
+        synchronized (s) {
+            ArrayDeque<PostView> live = s.queue;
+            s.queue = new ArrayDeque<>(first);
+            s.queue.addAll(live);
+        }
+        s.schedule();
+    }
+
+    void unsubscribe(long userId) {
+        Subscriber s = subscribers.remove(userId);
+        if (s != null) {
+            s.closed = true;
+        }
+    }
+
+    /** Called on the apply thread with a committed command's deliveries: cheap, never blocks. */
+    void deliver(List<Delivery> deliveries) {
+        for (Delivery d : deliveries) {
+            Subscriber s = subscribers.get(d.followerId());
+            if (s != null) {
+                s.offer(d.post());
+            }
+        }
+    }
+
+    /** Drops every subscriber, e.g. when this node stops being master: its clients re-subscribe on the new one. */
+    void dropAll(String why) {
+        if (!subscribers.isEmpty()) {
+            log.info("dropping {} timeline subscriber(s): {}", subscribers.size(), why);
+        }
+        subscribers.values().forEach(s -> s.closed = true);
+        subscribers.clear();
+    }
+
+    int subscriberCount() {
+        return subscribers.size();
+    }
+
+    @Override
+    public void close() {
+        dropAll("node stopping");
+        senders.shutdownNow();
+        try {
+            senders.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private final class Subscriber {
+        final long userId;
+        final TimelineListener listener;
+        ArrayDeque<PostView> queue = new ArrayDeque<>();
+        boolean sending;
+        volatile boolean closed;
+
+        Subscriber(long userId, TimelineListener listener) {
+            this.userId = userId;
+            this.listener = listener;
+        }
+
+        void offer(PostView post) {
+            synchronized (this) {
+                if (queue.size() >= maxQueued) {
+                    drop("it fell " + maxQueued + " posts behind");
+                    return;
+                }
+                queue.add(post);
+            }
+            schedule();
+        }
+
+        void schedule() {
+            synchronized (this) {
+                if (sending || queue.isEmpty() || closed) {
+                    return;
+                }
+                sending = true;
+            }
+            senders.execute(this::drain);
+        }
+
+        private void drain() {
+            while (!closed) {
+                List<PostView> batch = new ArrayList<>();
+                synchronized (this) {
+                    while (!queue.isEmpty() && batch.size() < MAX_POSTS_PER_CALL) {
+                        batch.add(queue.poll());
+                    }
+                    if (batch.isEmpty()) {
+                        sending = false;
+                        return;
+                    }
+                }
+                try {
+                    listener.onPosts(batch);
+                } catch (RemoteException | RuntimeException e) {
+                    drop("its client is unreachable (" + e.getClass().getSimpleName() + ")");
+                    return;
+                }
+            }
+        }
+
+        private void drop(String why) {
+            closed = true;
+            if (subscribers.remove(userId, this)) {
+                log.info("dropped timeline subscriber of user {}: {}", userId, why);
+            }
+        }
+    }
+}
