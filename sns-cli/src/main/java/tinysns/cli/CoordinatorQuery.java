@@ -7,14 +7,14 @@ import tinysns.api.CoordinatorService;
 import tinysns.api.rmi.RmiEndpoints;
 
 /** Facts a role asks the coordinator for before it starts. */
-final class CoordinatorQuery {
+public final class CoordinatorQuery {
     private static final Logger log = LoggerFactory.getLogger(CoordinatorQuery.class);
 
     private CoordinatorQuery() {
     }
 
     /** The deployment's cluster count, waiting up to {@code patience} for the coordinator to come up. */
-    static int clusterCount(String host, int port, Duration patience) throws Exception {
+    public static int clusterCount(String host, int port, Duration patience) throws Exception {
         long deadline = System.nanoTime() + patience.toNanos();
         boolean told = false;
         while (true) {

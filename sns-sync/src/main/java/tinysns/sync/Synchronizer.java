@@ -108,7 +108,9 @@ public final class Synchronizer implements AutoCloseable {
         long head = 0;
         synchronized (this) {
             for (TargetPump pump : pumps) {
-                cursors.put(pump.target(), pump.cursor());
+                if (pump.cursor() >= 0) { // unknown until the target answered once: no lag to report yet
+                    cursors.put(pump.target(), pump.cursor());
+                }
                 head = Math.max(head, pump.originHead());
             }
         }
