@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# sns-up.sh: starts a whole local Tiny SNS deployment in the background and waits until every cluster has a master.
+#
+#   scripts/sns-up.sh [--clusters N] [--run-dir DIR] [--base-port P] [--wait SECONDS]
+#
+#   --clusters N    clusters to start (default 3); each gets 2 servers (nodes) and 2 synchronizers
+#   --run-dir DIR   logs, pid files, data and tmp of this deployment (default ./run, made absolute)
+#   --base-port P   the RMI registry's port (default 9000); every other port moves by P - 9000
+#   --wait SECONDS  how long to wait for a master in every cluster (default 60)
+#
+# Processes (one JVM each, heap set deliberately: 14 JVMs share this machine — DESIGN.md §9):
+#   rmiregistry (P), coordinator (object on P+1), per cluster c: node-c.1, node-c.2, sync-c.1, sync-c.2.
+# Each writes <run>/logs/<name>.log and <run>/pids/<name>.pid; ports are listed in <run>/ports.txt.
+# Stop with scripts/sns-down.sh --run-dir <run>. Does nothing (exit 0) if the run dir's processes still live.
+# Environment: SNS_NODE_HEAP (default 256m), SNS_SMALL_HEAP (registry, coordinator, syncs; default 96m),
+#              SNS_HEARTBEAT (default 500ms), SNS_DEAD_AFTER (default 2s).
+set -euo pipefail
+
+script_dir="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+root="$(cd "$script_dir/.." && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$script_dir/lib.sh"
+
+clusters=3
+run_dir="./run"
+base_port=9000
+wait_seconds=60
+
+# The header comment above, without its '#'.
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
+
+while (($#)); do
+    case "$1" in
+        --clusters) clusters="${2:?--clusters needs a value}"; shift 2 ;;
+        --clusters=*) clusters="${1#*=}"; shift ;;
+        --run-dir) run_dir="${2:?--run-dir needs a value}"; shift 2 ;;
+        --run-dir=*) run_dir="${1#*=}"; shift ;;
+        --base-port) base_port="${2:?--base-port needs a value}"; shift 2 ;;
+        --base-port=*) base_port="${1#*=}"; shift ;;
+        --wait) wait_seconds="${2:?--wait needs a value}"; shift 2 ;;
+        --wait=*) wait_seconds="${1#*=}"; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "sns-up: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+if ! is_uint "$clusters" || ((clusters < 1)); then
+    echo "sns-up: --clusters must be a positive integer" >&2
+    exit 2
+fi
+if ! is_uint "$base_port" || ((base_port < 1024)); then
+    echo "sns-up: --base-port must be an integer >= 1024" >&2
+    exit 2
+fi
+is_uint "$wait_seconds" || { echo "sns-up: --wait must be a whole number of seconds" >&2; exit 2; }
+
+shift_by=$((base_port - 9000))
+registry_port=$base_port
+export_port=$((base_port + 1))
+server_port() { echo $(($1 * 10000 + $2 - 1 + shift_by)); }
+raft_port() { echo $(($1 * 10000 + 100 + $2 - 1 + shift_by)); }
+sync_port() { echo $(($1 * 10000 + 200 + $2 - 1 + shift_by)); }
+if (($(sync_port "$clusters" 2) > 65535 || $(server_port 1 1) < 1024)); then
+    echo "sns-up: with --base-port $base_port and $clusters clusters the ports leave 1024..65535" >&2
+    exit 2
+fi
+
+mkdir -p "$run_dir"
+run_dir="$(cd "$run_dir" && pwd)"
+
+# Refuse to start a second deployment over a live one.
+live=()
+for pid_file in "$run_dir"/pids/*.pid; do
+    [[ -e "$pid_file" ]] || continue
+    pid="$(cat "$pid_file" 2>/dev/null || true)"
+    if is_our_process "$pid" "$run_dir"; then
+        live+=("$(basename "$pid_file" .pid) (pid $pid)")
+    fi
+done
+if ((${#live[@]})); then
+    echo "sns-up: a deployment is already running in $run_dir: ${live[*]}"
+    echo "sns-up: nothing changed. Stop it first with: $script_dir/sns-down.sh --run-dir $run_dir"
+    exit 0
+fi
+
+jar="$root/sns-cli/target/sns-cli.jar"
+if [[ ! -f "$jar" || ! -d "$root/sns-cli/target/lib" ]]; then
+    echo "sns-up: building the jars (mvn -B -q -DskipTests package)..."
+    (cd "$root" && mvn -B -q -DskipTests package)
+fi
+api_jar="$(find "$root/sns-cli/target/lib" -maxdepth 1 -name 'sns-api-*.jar' | head -n 1)"
+[[ -n "$api_jar" ]] || { echo "sns-up: no sns-api jar in $root/sns-cli/target/lib" >&2; exit 1; }
+
+mkdir -p "$run_dir/logs" "$run_dir/pids" "$run_dir/tmp" "$run_dir/data" "$run_dir/coordinator"
+rm -f "$run_dir"/pids/*.pid
+
+node_heap="${SNS_NODE_HEAP:-256m}"
+small_heap="${SNS_SMALL_HEAP:-96m}"
+heartbeat="${SNS_HEARTBEAT:-500ms}"
+dead_after="${SNS_DEAD_AFTER:-2s}"
+
+# start NAME HEAP COMMAND...: runs COMMAND detached (own session, no terminal, HUP ignored), output to its log.
+# Every wrapper execs (setsid does not fork: a background job of a script is no group leader), so the pid recorded
+# is the JVM's own.
+start() {
+    local name="$1" heap="$2"
+    shift 2
+    local log="$run_dir/logs/$name.log"
+    echo "=== $(date '+%F %T') starting $name: $*" >>"$log"
+    SNS_HEAP="$heap" SNS_TMPDIR="$run_dir/tmp" setsid nohup "$@" >>"$log" 2>&1 </dev/null &
+    echo $! >"$run_dir/pids/$name.pid"
+    printf '  %-14s pid %-7s log %s\n' "$name" "$!" "$log"
+}
+
+{
+    echo "# Tiny SNS deployment in $run_dir (base port $base_port, $clusters clusters)"
+    echo "registry          127.0.0.1:$registry_port   (JDK rmiregistry; clients use -k $registry_port)"
+    echo "coordinator       127.0.0.1:$export_port   (RMI object, bound as sns/coordinator)"
+    for ((c = 1; c <= clusters; c++)); do
+        for n in 1 2; do
+            echo "node-$c.$n          service 127.0.0.1:$(server_port "$c" "$n")  raft 127.0.0.1:$(raft_port "$c" "$n")"
+        done
+        for n in 1 2; do
+            echo "sync-$c.$n          127.0.0.1:$(sync_port "$c" "$n")"
+        done
+    done
+} >"$run_dir/ports.txt"
+
+echo "sns-up: starting $clusters clusters in $run_dir"
+# Every process runs in the run dir: JRaft writes its metrics files (thread_pool_metrics.log.*) into the cwd.
+cd "$run_dir"
+start rmiregistry "$small_heap" rmiregistry -J-cp "-J$api_jar" -J-Djava.rmi.server.hostname=127.0.0.1 \
+    "-J-Xmx$small_heap" "-J-Djava.io.tmpdir=$run_dir/tmp" "$registry_port"
+# The coordinator binds into the registry, so the registry must listen first.
+deadline=$((SECONDS + 15))
+until port_open "$registry_port"; do
+    if ((SECONDS >= deadline)) || ! kill -0 "$(cat "$run_dir/pids/rmiregistry.pid")" 2>/dev/null; then
+        echo "sns-up: the registry did not start listening on $registry_port; see $run_dir/logs/rmiregistry.log" >&2
+        tail -n 20 "$run_dir/logs/rmiregistry.log" >&2 || true
+        echo "sns-up: stop what started with: $script_dir/sns-down.sh --run-dir $run_dir" >&2
+        exit 1
+    fi
+    sleep 0.2
+done
+start coordinator "$small_heap" "$script_dir/sns" coordinator --host 127.0.0.1 -k "$registry_port" \
+    --export-port "$export_port" --clusters "$clusters" --heartbeat "$heartbeat" --dead-after "$dead_after" \
+    --data-dir "$run_dir/coordinator"
+for ((c = 1; c <= clusters; c++)); do
+    peers="127.0.0.1:$(raft_port "$c" 1),127.0.0.1:$(raft_port "$c" 2)"
+    for n in 1 2; do
+        start "node-$c.$n" "$node_heap" "$script_dir/sns" node --cluster "$c" --id "$n" --host 127.0.0.1 \
+            -h 127.0.0.1 -k "$registry_port" --port "$(server_port "$c" "$n")" --raft-port "$(raft_port "$c" "$n")" \
+            --peers "$peers" --data-dir "$run_dir/data/cluster-$c/node-$n" --clusters "$clusters" \
+            --heartbeat "$heartbeat"
+    done
+done
+for ((c = 1; c <= clusters; c++)); do
+    for n in 1 2; do
+        start "sync-$c.$n" "$small_heap" "$script_dir/sns" sync --cluster "$c" --id "$n" --host 127.0.0.1 \
+            --port "$(sync_port "$c" "$n")" -h 127.0.0.1 -k "$registry_port" --clusters "$clusters" \
+            --heartbeat "$heartbeat"
+    done
+done
+
+# Wait until the coordinator reports a live MASTER server for every cluster.
+echo "sns-up: waiting up to ${wait_seconds}s for a master in every cluster..."
+status_file="$run_dir/status.txt"
+deadline=$((SECONDS + wait_seconds))
+while :; do
+    missing=()
+    if SNS_HEAP=64m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" status -h 127.0.0.1 -k "$registry_port" \
+        >"$status_file" 2>"$run_dir/logs/status.err"; then
+        for ((c = 1; c <= clusters; c++)); do
+            # A live MASTER server row whose Raft column says it leads (the role may come before the leadership).
+            grep -Eq "^${c}[[:space:]]+node-${c}\.[0-9]+[[:space:]]+MASTER[[:space:]].*[[:space:]]yes[[:space:]]+leader[[:space:]]" \
+                "$status_file" || missing+=("cluster $c has no live master leading its Raft group")
+        done
+    else
+        missing+=("the coordinator does not answer on 127.0.0.1:$registry_port")
+    fi
+    ((${#missing[@]} == 0)) && break
+    if ((SECONDS >= deadline)); then
+        echo "sns-up: not ready after ${wait_seconds}s: ${missing[*]}" >&2
+        for pid_file in "$run_dir"/pids/*.pid; do
+            name="$(basename "$pid_file" .pid)"
+            pid="$(cat "$pid_file")"
+            if ! kill -0 "$pid" 2>/dev/null; then
+                echo "sns-up: $name (pid $pid) is not running; last lines of $run_dir/logs/$name.log:" >&2
+                tail -n 15 "$run_dir/logs/$name.log" | sed 's/^/    /' >&2 || true
+            elif [[ "$name" == node-* || "$name" == sync-* ]] \
+                && ! grep -q "[[:space:]]${name}[[:space:]]" "$status_file" 2>/dev/null; then
+                echo "sns-up: $name (pid $pid) runs but has not registered; see $run_dir/logs/$name.log" >&2
+            fi
+        done
+        [[ -s "$status_file" ]] && { echo "sns-up: last status:" >&2; cat "$status_file" >&2; }
+        [[ -s "$run_dir/logs/status.err" ]] && tail -n 3 "$run_dir/logs/status.err" >&2
+        echo "sns-up: processes are left running for inspection; stop them with:" >&2
+        echo "    $script_dir/sns-down.sh --run-dir $run_dir" >&2
+        exit 1
+    fi
+    sleep 1
+done
+
+cat "$status_file"
+echo
+echo "sns-up: ready. Ports: $run_dir/ports.txt; logs: $run_dir/logs/"
+echo "  client: $script_dir/tsc -h 127.0.0.1 -k $registry_port -u 1"
+echo "  status: $script_dir/sns status -k $registry_port"
+echo "  stop:   $script_dir/sns-down.sh --run-dir $run_dir"

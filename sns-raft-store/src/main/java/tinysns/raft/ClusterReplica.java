@@ -1,0 +1,430 @@
+package tinysns.raft;
+
+import com.alipay.sofa.jraft.Node;
+import com.alipay.sofa.jraft.RaftGroupService;
+import com.alipay.sofa.jraft.Status;
+import com.alipay.sofa.jraft.closure.ReadIndexClosure;
+import com.alipay.sofa.jraft.conf.Configuration;
+import com.alipay.sofa.jraft.core.NodeImpl;
+import com.alipay.sofa.jraft.entity.PeerId;
+import com.alipay.sofa.jraft.entity.Task;
+import com.alipay.sofa.jraft.error.RaftError;
+import com.alipay.sofa.jraft.option.NodeOptions;
+import com.alipay.sofa.jraft.option.RaftOptions;
+import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
+import com.alipay.sofa.jraft.rpc.RpcServer;
+import com.alipay.sofa.jraft.rpc.impl.BoltRpcServer;
+import com.alipay.sofa.jraft.util.Endpoint;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tinysns.api.RaftReport;
+import tinysns.codec.CodecException;
+import tinysns.codec.CommandCodec;
+import tinysns.domain.Applied;
+import tinysns.domain.Command;
+import tinysns.domain.SnsStateMachine;
+import tinysns.kv.KvReader;
+import tinysns.store.RocksKvStore;
+
+/**
+ * One replica of a cluster: a JRaft peer whose state machine is the SNS domain over RocksDB. This is all the node
+ * module needs: propose commands (leader), read linearizably or locally, watch commits and leadership, report the
+ * Raft view for the coordinator, and obey the coordinator's reconfigurations (DESIGN.md §2).
+ *
+ * <p>Data directory layout: {@code raft/log} (JRaft's RocksDB log), {@code raft/meta}, {@code raft/snapshot},
+ * {@code state} (our RocksDB), {@code epoch}.
+ *
+ * <p>Threads: futures of {@link #propose} complete on the Raft apply thread, so dependent stages added without an
+ * executor run there and must be cheap; {@link #read} results complete on a small read pool. The JVM needs
+ * {@code --add-opens java.base/java.lang=ALL-UNNAMED} (Hessian, see {@link CommandCodec}).
+ */
+public final class ClusterReplica implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterReplica.class);
+    private static final byte[] NO_READ_CONTEXT = new byte[0];
+
+    private final ReplicaOptions options;
+    private final PeerId self;
+    private final SnsStateMachine domain;
+    private final EpochFile epochFile;
+    private final Object reconfigLock = new Object();
+
+    private RocksKvStore store;
+    private SnsRaftStateMachine stateMachine;
+    private RaftGroupService groupService;
+    private ExecutorService raftRpcExecutor;
+    private ExecutorService cliRpcExecutor;
+    private ExecutorService readExecutor;
+    private volatile Node node;
+    private boolean closed;
+
+    public ClusterReplica(ReplicaOptions options) {
+        this.options = options;
+        this.self = parsePeer(options.raftAddress());
+        this.domain = new SnsStateMachine(options.domain());
+        try {
+            Files.createDirectories(options.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data dir " + options.dataDir(), e);
+        }
+        this.epochFile = new EpochFile(options.dataDir().resolve("epoch"));
+    }
+
+    private static PeerId parsePeer(String address) {
+        PeerId peer = new PeerId();
+        if (address == null || !peer.parse(address)) {
+            throw new IllegalArgumentException("not a Raft address host:port: " + address);
+        }
+        return peer;
+    }
+
+    /** Opens the state database and starts the Raft peer and its RPC server (bound to this replica's host only). */
+    public synchronized void start() {
+        if (node != null || closed) {
+            throw new IllegalStateException(closed ? "replica closed" : "replica already started");
+        }
+        Path raftDir = options.dataDir().resolve("raft");
+        try {
+            // JRaft does not create the parent of its log directory (PITFALLS.md).
+            Files.createDirectories(raftDir.resolve("log"));
+            Files.createDirectories(raftDir.resolve("meta"));
+            Files.createDirectories(raftDir.resolve("snapshot"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create Raft directories under " + raftDir, e);
+        }
+        RaftLogStorageTuning.ensureRegistered();
+        store = RocksKvStore.open(options.dataDir().resolve("state"), options.store());
+        stateMachine = new SnsRaftStateMachine(domain, store);
+
+        NodeOptions nodeOptions = new NodeOptions();
+        nodeOptions.setFsm(stateMachine);
+        nodeOptions.setLogUri(raftDir.resolve("log").toString());
+        nodeOptions.setRaftMetaUri(raftDir.resolve("meta").toString());
+        nodeOptions.setSnapshotUri(raftDir.resolve("snapshot").toString());
+        nodeOptions.setElectionTimeoutMs(options.electionTimeoutMillis());
+        nodeOptions.setSnapshotIntervalSecs(options.snapshotIntervalSecs());
+        Configuration initial = new Configuration();
+        for (String voter : options.initialVoters()) {
+            initial.addPeer(parsePeer(voter));
+        }
+        nodeOptions.setInitialConf(initial);
+        nodeOptions.setRaftOptions(raftOptions());
+        // Several replicas can share a machine: keep JRaft's thread pools small.
+        nodeOptions.setTimerPoolSize(2);
+        nodeOptions.setCliRpcThreadPoolSize(1);
+        nodeOptions.setRaftRpcThreadPoolSize(4);
+
+        raftRpcExecutor = Executors.newFixedThreadPool(nodeOptions.getRaftRpcThreadPoolSize(),
+                daemonThreads("raft-rpc-" + self.getPort()));
+        cliRpcExecutor = Executors.newFixedThreadPool(nodeOptions.getCliRpcThreadPoolSize(),
+                daemonThreads("raft-cli-" + self.getPort()));
+        readExecutor = Executors.newFixedThreadPool(2, daemonThreads("raft-read-" + self.getPort()));
+        // JRaft's default RPC server listens on every interface; bind the configured host instead.
+        Endpoint endpoint = self.getEndpoint();
+        RpcServer rpcServer = new BoltRpcServer(
+                new com.alipay.remoting.rpc.RpcServer(endpoint.getIp(), endpoint.getPort(), true));
+        RaftRpcServerFactory.addRaftRequestProcessors(rpcServer, raftRpcExecutor, cliRpcExecutor);
+        groupService = new RaftGroupService(options.groupId(), self, nodeOptions, rpcServer);
+        Node started;
+        try {
+            started = groupService.start();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        if (started == null) {
+            close();
+            throw new IllegalStateException("JRaft node " + self + " of " + options.groupId() + " failed to start");
+        }
+        node = started;
+        LOG.info("Replica {} of {} started (state at applied index {}, epoch {})", self, options.groupId(),
+                store.appliedIndex(), epochFile.get());
+    }
+
+    /** Raft tuning measured with {@code ReplicaBench} (docs/performance.md). */
+    private static RaftOptions raftOptions() {
+        RaftOptions raft = new RaftOptions();
+        raft.setSync(true); // the Raft log is the source of truth; the state db skips fsync because of it
+        raft.setOpenStatistics(false); // RocksDB statistics on the log cost CPU on every write
+        raft.setApplyBatch(128); // more entries per apply pass = fewer state-db writes
+        raft.setMaxEntriesSize(1024);
+        raft.setMaxBodySize(1024 * 1024);
+        raft.setDisruptorBufferSize(16384);
+        return raft;
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private Node requireNode() {
+        Node current = node;
+        if (current == null) {
+            throw new IllegalStateException("replica " + self + " is not started");
+        }
+        return current;
+    }
+
+    /**
+     * Replicates {@code command} and applies it. Leader only: elsewhere the future fails with
+     * {@link NotLeaderException}. The caller stamps the command ({@link Command#stamp}) with the leader's wall clock
+     * first and must not change it afterwards. The future completes on the apply thread, after the command's effects
+     * are in the store.
+     */
+    public CompletableFuture<Applied> propose(Command command) {
+        CompletableFuture<Applied> result = new CompletableFuture<>();
+        if (command == null || command.stampMillis() <= 0) {
+            result.completeExceptionally(new IllegalArgumentException("command must be stamped before proposing"));
+            return result;
+        }
+        Node current = node;
+        long term = stateMachine == null ? -1 : stateMachine.leaderTerm();
+        if (current == null || term <= 0) {
+            result.completeExceptionally(new NotLeaderException(leaderAddress(), null));
+            return result;
+        }
+        byte[] data;
+        try {
+            data = CommandCodec.encode(command);
+        } catch (CodecException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        // expectedTerm: if leadership moved on since we looked, JRaft refuses the task instead of appending it
+        // in a term this caller did not see.
+        current.apply(new Task(ByteBuffer.wrap(data), new ApplyClosure(command, result, this::leaderAddress), term));
+        return result;
+    }
+
+    /**
+     * Reads committed state linearizably: JRaft's ReadIndex (ReadOnlySafe) confirms leadership with a quorum and waits
+     * until this replica has applied everything committed before the read began; {@code reader} then runs on one
+     * consistent view of the store, on the read pool. Works on a follower too (it asks the leader for the index).
+     */
+    public <T> CompletableFuture<T> read(Function<KvReader, T> reader) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            requireNode().readIndex(NO_READ_CONTEXT, new ReadIndexClosure() {
+                @Override
+                public void run(Status status, long index, byte[] reqCtx) {
+                    if (!status.isOk()) {
+                        result.completeExceptionally(RaftFailures.toException(status, ClusterReplica.this::leaderAddress));
+                        return;
+                    }
+                    // Not inline: JRaft may run this on the apply thread.
+                    try {
+                        readExecutor.execute(() -> {
+                            try {
+                                result.complete(store.read(reader));
+                            } catch (RuntimeException e) {
+                                result.completeExceptionally(e);
+                            }
+                        });
+                    } catch (RuntimeException rejected) {
+                        result.completeExceptionally(rejected);
+                    }
+                }
+            });
+        } catch (IllegalStateException e) {
+            // readIndex throws once the node is shutting down (it also fails the closure, which then is a no-op).
+            result.completeExceptionally(new ReplicationException(RaftError.ENODESHUTDOWN.getNumber(), e.getMessage()));
+        }
+        return result;
+    }
+
+    /** Reads this replica's committed state as it is now: no leadership check, may lag the leader. */
+    public <T> T readLocal(Function<KvReader, T> reader) {
+        if (store == null) {
+            throw new IllegalStateException("replica " + self + " is not started");
+        }
+        return store.read(reader);
+    }
+
+    /** The domain logic, for its read helpers: {@code replica.read(kv -> replica.domain().list(kv, session))}. */
+    public SnsStateMachine domain() {
+        return domain;
+    }
+
+    /** Whether this replica leads and has applied every entry of earlier terms. */
+    public boolean isLeader() {
+        return stateMachine != null && stateMachine.isLeader();
+    }
+
+    /** The leader's Raft address {@code host:port} as this replica knows it, or null. */
+    public String leaderAddress() {
+        Node current = node;
+        if (current == null) {
+            return null;
+        }
+        PeerId leader = current.getLeaderId();
+        return leader == null || leader.isEmpty() ? null : leader.getEndpoint().toString();
+    }
+
+    public String raftAddress() {
+        return self.getEndpoint().toString();
+    }
+
+    /** The newest reconfiguration epoch this replica has obeyed. */
+    public long epoch() {
+        return epochFile.get();
+    }
+
+    /** Index of the last entry applied to the state database. */
+    public long appliedIndex() {
+        return store == null ? 0 : store.appliedIndex();
+    }
+
+    public RaftReport report() {
+        Node current = requireNode();
+        List<String> voters = new ArrayList<>();
+        Configuration conf = ((NodeImpl) current).getCurrentConf();
+        if (conf != null) {
+            for (PeerId peer : conf.getPeers()) {
+                voters.add(peer.getEndpoint().toString());
+            }
+        }
+        return new RaftReport(raftAddress(), isLeader(), stateMachine.knownTerm(), current.getLastLogIndex(),
+                current.getLastCommittedIndex(), List.copyOf(voters), epochFile.get());
+    }
+
+    public void addCommitListener(CommitListener listener) {
+        requireStateMachine().addCommitListener(listener);
+    }
+
+    public void addLeadershipListener(LeadershipListener listener) {
+        requireStateMachine().addLeadershipListener(listener);
+    }
+
+    private SnsRaftStateMachine requireStateMachine() {
+        if (stateMachine == null) {
+            throw new IllegalStateException("start the replica before adding listeners");
+        }
+        return stateMachine;
+    }
+
+    /**
+     * Makes this replica the only voter of its group (the coordinator's failover, DESIGN.md §2). It then elects itself
+     * after about one election timeout. Refused (ESTALE) when {@code epoch} is older than the newest epoch this replica
+     * holds; the epoch is stored durably before the reset so a restart cannot forget it.
+     */
+    public Status resetToSelf(long epoch) {
+        synchronized (reconfigLock) {
+            long held = epochFile.get();
+            if (epoch < held) {
+                LOG.warn("Ignoring reset to self with epoch {} older than held epoch {}", epoch, held);
+                return new Status(RaftError.ESTALE, "epoch %d is older than held epoch %d", epoch, held);
+            }
+            epochFile.advanceTo(epoch);
+            Configuration selfOnly = new Configuration();
+            selfOnly.addPeer(self);
+            Status status = requireNode().resetPeers(selfOnly);
+            LOG.info("Reset to self {} at epoch {}: {}", self, epoch, status);
+            return status;
+        }
+    }
+
+    /**
+     * Adds {@code raftAddress} as a voter (leader only; JRaft replicates the log or installs a snapshot to it before the
+     * new configuration commits). The future completes with JRaft's status, never exceptionally; on success this
+     * replica stores {@code epoch}. An epoch older than the held one is refused (ESTALE).
+     */
+    public CompletableFuture<Status> addPeer(String raftAddress, long epoch) {
+        CompletableFuture<Status> result = new CompletableFuture<>();
+        long held = epochFile.get();
+        if (epoch < held) {
+            result.complete(new Status(RaftError.ESTALE, "epoch %d is older than held epoch %d", epoch, held));
+            return result;
+        }
+        PeerId peer;
+        try {
+            peer = parsePeer(raftAddress);
+        } catch (IllegalArgumentException e) {
+            result.complete(new Status(RaftError.EINVAL, "%s", e.getMessage()));
+            return result;
+        }
+        requireNode().addPeer(peer, status -> {
+            if (status.isOk()) {
+                try {
+                    observeEpoch(epoch);
+                } catch (UncheckedIOException e) {
+                    LOG.error("Peer {} added but epoch {} not stored", raftAddress, epoch, e);
+                    result.complete(new Status(RaftError.EIO, "peer added, epoch not stored: %s", e.getMessage()));
+                    return;
+                }
+            }
+            LOG.info("Add peer {} at epoch {}: {}", raftAddress, epoch, status);
+            result.complete(status);
+        });
+        return result;
+    }
+
+    /** Stores {@code epoch} if newer than the held one (a replica told it was added back at that epoch). */
+    public void observeEpoch(long epoch) {
+        synchronized (reconfigLock) {
+            epochFile.advanceTo(epoch);
+        }
+    }
+
+    /** Takes a snapshot now (tests and operations); completes with JRaft's status, never exceptionally. */
+    public CompletableFuture<Status> snapshot() {
+        CompletableFuture<Status> result = new CompletableFuture<>();
+        requireNode().snapshot(result::complete);
+        return result;
+    }
+
+    /** Stops the Raft peer and its RPC server, waits for them, then closes the state database. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Node current = node;
+        node = null;
+        if (groupService != null) {
+            groupService.shutdown();
+            try {
+                groupService.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                LOG.warn("Interrupted while waiting for Raft node {} to stop", self);
+            }
+        } else if (current != null) {
+            current.shutdown();
+        }
+        for (ExecutorService pool : new ExecutorService[] {readExecutor, raftRpcExecutor, cliRpcExecutor}) {
+            if (pool != null) {
+                pool.shutdown();
+            }
+        }
+        try {
+            if (readExecutor != null && !readExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("Reads of replica {} still running after 5 s", self);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (store != null) {
+            store.close();
+        }
+        LOG.info("Replica {} of {} closed", self, options.groupId());
+    }
+}

@@ -1,0 +1,215 @@
+package tinysns.raft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.alipay.sofa.jraft.error.RaftError;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import tinysns.api.ListReply;
+import tinysns.api.PostView;
+import tinysns.api.RaftReport;
+import tinysns.api.Session;
+import tinysns.api.Status;
+import tinysns.api.TimelineReply;
+import tinysns.domain.PostCommand;
+
+/** Real JRaft groups on 127.0.0.1 around the SNS state machine. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ClusterReplicaTest {
+    private static final long WAIT = TestGroup.WAIT_MILLIS;
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws Exception {
+        // Only for calls that are not redirected by a leader change (snapshot, addPeer): those use TestGroup.
+        return f.get(WAIT, TimeUnit.MILLISECONDS);
+    }
+
+    /** Logs two users in, makes 1 follow 2, and has 2 post {@code posts} times. */
+    private static Session[] populate(TestGroup g, ClusterReplica leader, int posts) {
+        Session one = g.login(leader, 1);
+        Session two = g.login(leader, 2);
+        assertTrue(g.follow(leader, one, 1, 2).ok());
+        for (int i = 1; i <= posts; i++) {
+            assertTrue(g.post(leader, two, i, "post " + i).ok());
+        }
+        return new Session[] {one, two};
+    }
+
+    @ParameterizedTest(name = "{0} voters")
+    @ValueSource(ints = {2, 3})
+    void electsCommitsReadsAndFollowersAgree(int voters) throws Exception {
+        try (TestGroup g = TestGroup.start(voters)) {
+            ClusterReplica leader = g.awaitLeader();
+            List<Long> committed = new CopyOnWriteArrayList<>();
+            leader.addCommitListener((index, command, applied) -> committed.add(index));
+
+            Session[] s = populate(g, leader, 5);
+
+            ListReply list = g.read(leader, kv -> leader.domain().list(kv, s[1]));
+            assertEquals(Status.SUCCESS, list.status());
+            assertEquals(List.of(1L, 2L), list.allUsers());
+            assertEquals(List.of(1L), list.followers());
+            TimelineReply timeline = g.read(leader, kv -> leader.domain().timeline(kv, s[0], 20));
+            assertEquals(Status.SUCCESS, timeline.status());
+            assertEquals(List.of("post 1", "post 2", "post 3", "post 4", "post 5"),
+                    timeline.posts().stream().map(PostView::text).toList());
+            // Listener saw every command, in log order, and only after it was in the store.
+            assertEquals(8, committed.size());
+            assertEquals(committed.stream().sorted().toList(), committed);
+            assertEquals(leader.appliedIndex(), (long) committed.get(committed.size() - 1));
+
+            for (ClusterReplica r : g.replicas) {
+                if (r != leader) {
+                    TestGroup.assertSameState(leader, r);
+                    assertFalse(r.isLeader());
+                    // A follower redirects writes to the leader.
+                    ExecutionException e = assertThrows(ExecutionException.class, () -> r.propose(
+                            new PostCommand(2, s[1].token(), 99, "nope").stamp(g.nextStamp())).get(WAIT,
+                            TimeUnit.MILLISECONDS));
+                    NotLeaderException notLeader = assertInstanceOf(NotLeaderException.class, e.getCause());
+                    assertEquals(leader.raftAddress(), notLeader.leaderAddress());
+                    // ReadIndex works from a follower too.
+                    assertEquals(5, (int) g.read(r, kv -> r.domain().timeline(kv, s[0], 20).posts().size()));
+                }
+            }
+            RaftReport report = leader.report();
+            assertTrue(report.leader());
+            assertEquals(voters, report.voters().size());
+            assertTrue(report.voters().contains(leader.raftAddress()));
+            assertTrue(report.term() > 0);
+            assertTrue(report.commitIndex() >= leader.appliedIndex());
+            assertTrue(report.lastLogIndex() >= report.commitIndex());
+        }
+    }
+
+    @Test
+    void unstampedCommandsAreRefused() {
+        try (TestGroup g = TestGroup.start(2)) {
+            ClusterReplica leader = g.awaitLeader();
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> leader.propose(new PostCommand(1, "t", 1, "x")).get(WAIT, TimeUnit.MILLISECONDS));
+            assertInstanceOf(IllegalArgumentException.class, e.getCause());
+        }
+    }
+
+    @Test
+    void restartKeepsEveryCommittedEntryAndDoesNotApplyTwice() throws Exception {
+        try (TestGroup g = TestGroup.start(2)) {
+            ClusterReplica leader = g.awaitLeader();
+            Session[] s = populate(g, leader, 10);
+            int follower = g.replicas.indexOf(leader) == 0 ? 1 : 0;
+            TestGroup.assertSameState(leader, g.replicas.get(follower));
+            String before = TestGroup.digest(leader);
+            long appliedBefore = leader.appliedIndex();
+
+            // The whole group restarts: both replay their Raft logs over state that already holds every entry.
+            g.restart(0);
+            g.restart(1);
+            ClusterReplica newLeader = g.awaitLeader();
+            for (ClusterReplica r : g.replicas) {
+                TestGroup.awaitTrue("replay on " + r.raftAddress(), () -> r.appliedIndex() >= appliedBefore);
+                // A double apply would have added posts (and moved sequence numbers): the digest would differ.
+                assertEquals(before, TestGroup.digest(r), "state of " + r.raftAddress() + " after restart");
+            }
+            // Sessions survived; writes go on where they left off.
+            assertTrue(g.post(newLeader, s[1], 11, "after restart").ok());
+            TimelineReply timeline = g.read(newLeader, kv -> newLeader.domain().timeline(kv, s[0], 50));
+            assertEquals(11, timeline.posts().size());
+            for (ClusterReplica r : g.replicas) {
+                if (r != newLeader) {
+                    TestGroup.assertSameState(newLeader, r);
+                }
+            }
+        }
+    }
+
+    @Test
+    void freshReplicaAddedLaterInstallsTheSnapshot() throws Exception {
+        try (TestGroup g = TestGroup.start(2)) {
+            ClusterReplica leader = g.awaitLeader();
+            Session[] s = populate(g, leader, 20);
+            // JRaft truncates its log only up to the snapshot *before* the newest one, so take two: afterwards the
+            // log no longer starts at 1 and a newcomer can only be caught up by installing a snapshot.
+            for (int round = 0; round < 2; round++) {
+                for (ClusterReplica r : g.replicas) {
+                    TestGroup.assertSameState(leader, r);
+                    assertTrue(await(r.snapshot()).isOk(), "snapshot on " + r.raftAddress());
+                }
+                // More entries after each snapshot: the newcomer gets the last ones through the log.
+                for (int i = 21 + round * 5; i <= 25 + round * 5; i++) {
+                    assertTrue(g.post(leader, s[1], i, "post " + i).ok());
+                }
+            }
+
+            int fresh = g.addFresh();
+            ClusterReplica newcomer = g.replicas.get(fresh);
+            com.alipay.sofa.jraft.Status added = await(leader.addPeer(newcomer.raftAddress(), 1));
+            assertTrue(added.isOk(), "addPeer: " + added);
+            assertEquals(1, leader.epoch());
+            TestGroup.assertSameState(leader, newcomer);
+            try (Stream<Path> snaps = Files.list(g.base.resolve("node-" + fresh).resolve("raft").resolve("snapshot"))) {
+                assertTrue(snaps.anyMatch(p -> p.getFileName().toString().startsWith("snapshot_")),
+                        "the newcomer holds an installed snapshot");
+            }
+            assertEquals(3, leader.report().voters().size());
+            assertTrue(g.post(leader, s[1], 31, "with three").ok());
+            TestGroup.assertSameState(leader, newcomer);
+        }
+    }
+
+    @Test
+    void survivorOfTwoVotersTakesOverAfterResetAndTheOtherComesBack() throws Exception {
+        try (TestGroup g = TestGroup.start(2)) {
+            ClusterReplica leader = g.awaitLeader();
+            int dead = g.replicas.indexOf(leader);
+            int alive = 1 - dead;
+            ClusterReplica survivor = g.replicas.get(alive);
+            Session[] s = populate(g, leader, 10);
+            TestGroup.assertSameState(leader, survivor);
+            String committed = TestGroup.digest(leader);
+
+            // The master dies. A 2-voter group cannot elect on its own; the coordinator resets the survivor.
+            leader.close();
+            g.replicas.set(dead, null);
+            assertTrue(survivor.resetToSelf(1).isOk());
+            TestGroup.awaitTrue("survivor to lead alone", survivor::isLeader);
+            assertEquals(List.of(survivor.raftAddress()), survivor.report().voters());
+            assertEquals(1, survivor.epoch());
+            assertEquals(committed, TestGroup.digest(survivor), "every acknowledged write survived");
+            assertEquals(10, (int) g.read(survivor, kv -> survivor.domain().timeline(kv, s[0], 50).posts().size()));
+            // Sessions carried over: no re-login needed, writes resume.
+            assertTrue(g.post(survivor, s[1], 11, "after failover").ok());
+
+            // A delayed copy of an older reset is refused.
+            com.alipay.sofa.jraft.Status stale = survivor.resetToSelf(0);
+            assertEquals(RaftError.ESTALE, stale.getRaftError());
+
+            // The dead node returns from its data directory and is added back by the leader.
+            ClusterReplica returned = g.startReplica(dead, g.addresses);
+            g.replicas.set(dead, returned);
+            com.alipay.sofa.jraft.Status added = await(survivor.addPeer(returned.raftAddress(), 2));
+            assertTrue(added.isOk(), "addPeer: " + added);
+            assertEquals(2, survivor.epoch());
+            returned.observeEpoch(2);
+            assertEquals(2, returned.epoch());
+            TestGroup.assertSameState(survivor, returned);
+            assertTrue(g.post(survivor, s[1], 12, "pair whole again").ok());
+            TestGroup.assertSameState(survivor, returned);
+            assertEquals(2, survivor.report().voters().size());
+            assertNotEquals(committed, TestGroup.digest(returned));
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package tinysns.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import tinysns.kv.KvReader;
+
+class RocksKvStoreTest {
+    private final Path tmp = TestDirs.newTempDir("store-test");
+
+    @AfterEach
+    void cleanUp() {
+        TestDirs.deleteQuietly(tmp);
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<String> keys(KvReader r, String from, String to) {
+        List<String> out = new ArrayList<>();
+        r.scan(b(from), b(to), (k, v) -> out.add(new String(k, StandardCharsets.UTF_8) + "="
+                + new String(v, StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    @Test
+    void batchReadsItsOwnWritesAndCommitsAtomicallyWithTheIndex() {
+        try (RocksKvStore store = RocksKvStore.open(tmp.resolve("db"), StoreOptions.defaults())) {
+            assertEquals(0, store.appliedIndex());
+            try (ApplyBatch batch = store.begin()) {
+                batch.put(b("Ka"), b("1"));
+                batch.put(b("Kc"), b("3"));
+                batch.savepoint();
+                batch.put(b("Kb"), b("2"));
+                batch.delete(b("Ka"));
+                assertNull(batch.get(b("Ka")));
+                assertEquals(List.of("Kb=2", "Kc=3"), keys(batch, "K", "L"));
+                batch.rollbackToSavepoint();
+                assertArrayEquals(b("1"), batch.get(b("Ka")));
+                assertEquals(List.of("Ka=1", "Kc=3"), keys(batch, "K", "L"));
+                // Nothing is visible outside the batch before commit.
+                assertNull(store.reader().get(b("Ka")));
+                batch.commit(5);
+            }
+            assertEquals(5, store.appliedIndex());
+            assertEquals(List.of("Ka=1", "Kc=3"), keys(store.reader(), "K", "L"));
+            // The reserved index key lies outside every domain range.
+            assertEquals(List.of("Ka=1", "Kc=3"), keys(store.reader(), "A", "[" ));
+
+            try (ApplyBatch batch = store.begin()) {
+                batch.put(b("Kd"), b("4"));
+                // Merged scan: committed Ka, Kc plus the batch's Kd, in order.
+                assertEquals(List.of("Ka=1", "Kc=3", "Kd=4"), keys(batch, "K", "L"));
+                assertThrows(IllegalStateException.class, () -> batch.commit(5), "index must grow");
+                assertThrows(IllegalArgumentException.class, () -> batch.put(new byte[] {0, 1}, b("x")));
+            }
+            assertNull(store.reader().get(b("Kd")), "an uncommitted batch leaves nothing behind");
+        }
+        try (RocksKvStore reopened = RocksKvStore.open(tmp.resolve("db"), StoreOptions.defaults())) {
+            assertEquals(5, reopened.appliedIndex());
+            assertEquals(List.of("Ka=1", "Kc=3"), reopened.read(r -> keys(r, "K", "L")));
+        }
+    }
+
+    @Test
+    void checkpointCanReplaceAnotherStore() {
+        try (RocksKvStore source = RocksKvStore.open(tmp.resolve("a"), StoreOptions.defaults());
+             RocksKvStore target = RocksKvStore.open(tmp.resolve("b"), StoreOptions.defaults())) {
+            try (ApplyBatch batch = source.begin()) {
+                batch.put(b("Ux"), b("x"));
+                batch.commit(9);
+            }
+            try (ApplyBatch batch = target.begin()) {
+                batch.put(b("Uy"), b("stale"));
+                batch.commit(2);
+            }
+            source.checkpointTo(tmp.resolve("cp"));
+            target.replaceWith(tmp.resolve("cp"));
+            assertEquals(9, target.appliedIndex());
+            assertEquals(List.of("Ux=x"), keys(target.reader(), "U", "V"));
+            // The target now lives on its own: writing to it does not touch the checkpoint or the source.
+            try (ApplyBatch batch = target.begin()) {
+                batch.put(b("Uz"), b("z"));
+                batch.commit(10);
+            }
+            assertNull(source.reader().get(b("Uz")));
+        }
+    }
+}

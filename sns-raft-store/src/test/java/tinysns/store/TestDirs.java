@@ -1,0 +1,39 @@
+package tinysns.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Temporary directories for tests. The build points {@code java.io.tmpdir} at {@code target/tmp} (RocksDB unpacks its
+ * native library there) but nothing creates that directory, so JUnit's {@code @TempDir} and RocksDB's loader fail on a
+ * clean checkout; this creates it first.
+ */
+public final class TestDirs {
+    private static final Logger LOG = LoggerFactory.getLogger(TestDirs.class);
+
+    private TestDirs() {
+    }
+
+    public static Path newTempDir(String prefix) {
+        try {
+            Path base = Path.of(System.getProperty("java.io.tmpdir"));
+            Files.createDirectories(base);
+            return Files.createTempDirectory(base, prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static void deleteQuietly(Path dir) {
+        try {
+            RocksKvStore.deleteRecursively(dir);
+        } catch (IOException e) {
+            // Leftovers under target/tmp are removed by the next clean; not worth failing a test over.
+            LOG.warn("Could not delete {}: {}", dir, e.toString());
+        }
+    }
+}
