@@ -20,6 +20,10 @@ import java.util.regex.Pattern;
  * login-retry N         start client -u N until it logs in (a refused attempt is retried; bounded, 15 s)
  * N&gt; text               type "text" into client N (everything after "N&gt; ", trailing spaces included);
  *                       the lines below are what client N must print next
+ * N&gt;&gt; text              the same, but while the reply differs (it has as many lines as expected), type it again
+ *                       (bounded, 15 s): for what becomes true once the synchronizers have copied events
+ * expect-unordered N    the lines below are what client N must print next, in any order (posts from several
+ *                       clusters reach a screen in no fixed order)
  * expect N              the lines below are what client N must print next (nothing typed)
  * wait-line N text      client N must print "text" next (a one-line expect)
  * quiet N [millis]      client N must print nothing for a while (default 700 ms)
@@ -35,7 +39,7 @@ record Scenario(String name, List<Step> steps) {
     static final Duration QUIET_DEFAULT = Duration.ofMillis(700);
 
     sealed interface Step permits Deploy, Login, LoginFails, LoginRetry, Send, Expect, Quiet, KillClient, Close,
-            SleepUntilDead {
+            SleepUntilDead, SendUntil, ExpectUnordered {
         int line();
     }
 
@@ -57,6 +61,12 @@ record Scenario(String name, List<Step> steps) {
     record Expect(int line, long user, List<LinePattern> expected) implements Step {
     }
 
+    record SendUntil(int line, long user, String text, List<LinePattern> expected) implements Step {
+    }
+
+    record ExpectUnordered(int line, long user, List<LinePattern> expected) implements Step {
+    }
+
     record Quiet(int line, long user, Duration window) implements Step {
     }
 
@@ -70,8 +80,9 @@ record Scenario(String name, List<Step> steps) {
     }
 
     private static final Pattern SEND = Pattern.compile("^(\\d+)> (.*)$", Pattern.DOTALL);
+    private static final Pattern SEND_UNTIL = Pattern.compile("^(\\d+)>> (.*)$", Pattern.DOTALL);
     private static final Pattern DIRECTIVE = Pattern.compile(
-            "^(deploy|login|login-fails|login-retry|expect|wait-line|quiet|kill-client|close|sleep-until-dead)"
+            "^(deploy|login|login-fails|login-retry|expect-unordered|expect|wait-line|quiet|kill-client|close|sleep-until-dead)"
                     + "(?:\\s+(.*))?$");
 
     /** Parses a scenario; errors name the file and line. */
@@ -86,11 +97,16 @@ record Scenario(String name, List<Step> steps) {
                 continue;
             }
             Matcher send = SEND.matcher(line);
+            Matcher sendUntil = SEND_UNTIL.matcher(line);
             Matcher directive = DIRECTIVE.matcher(line.stripTrailing());
             if (steps.isEmpty() && !(directive.matches() && directive.group(1).equals("deploy"))) {
                 throw error(name, number, "a scenario starts with 'deploy clusters=N'");
             }
-            if (send.matches()) {
+            if (sendUntil.matches()) {
+                List<LinePattern> expected = new ArrayList<>();
+                steps.add(new SendUntil(number, user(name, number, sendUntil.group(1)), sendUntil.group(2), expected));
+                block = expected;
+            } else if (send.matches()) {
                 List<LinePattern> expected = new ArrayList<>();
                 steps.add(new Send(number, user(name, number, send.group(1)), send.group(2), expected));
                 block = expected;
@@ -111,6 +127,11 @@ record Scenario(String name, List<Step> steps) {
                     case "expect" -> {
                         List<LinePattern> expected = new ArrayList<>();
                         steps.add(new Expect(number, user(name, number, argument), expected));
+                        block = expected;
+                    }
+                    case "expect-unordered" -> {
+                        List<LinePattern> expected = new ArrayList<>();
+                        steps.add(new ExpectUnordered(number, user(name, number, argument), expected));
                         block = expected;
                     }
                     case "wait-line" -> {

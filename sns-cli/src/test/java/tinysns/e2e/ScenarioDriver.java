@@ -2,6 +2,7 @@ package tinysns.e2e;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -13,6 +14,8 @@ final class ScenarioDriver {
     /** How long one expected line may take: generous, a dozen JVMs share two cores. */
     static final Duration LINE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration LOGIN_TIMEOUT = Duration.ofSeconds(15);
+    /** How long a "N>> …" step may wait for the synchronizers. */
+    static final Duration SYNC_TIMEOUT = Duration.ofSeconds(15);
     static final Duration EXIT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration LOGIN_RETRY_FOR = Duration.ofSeconds(15);
     static final Pattern CONNECTION_FAILED = Pattern.compile("connection failed: -\\d+");
@@ -75,6 +78,10 @@ final class ScenarioDriver {
             ClientProcess client = client(send.user());
             client.send(send.text());
             expectAll(client, send.expected());
+        } else if (step instanceof Scenario.SendUntil until) {
+            sendUntil(client(until.user()), until.text(), until.expected());
+        } else if (step instanceof Scenario.ExpectUnordered unordered) {
+            expectUnordered(client(unordered.user()), unordered.expected());
         } else if (step instanceof Scenario.Expect expect) {
             expectAll(client(expect.user()), expect.expected());
         } else if (step instanceof Scenario.Quiet quiet) {
@@ -113,6 +120,60 @@ final class ScenarioDriver {
         for (LinePattern line : expected) {
             client.expect(line, LINE_TIMEOUT);
         }
+    }
+
+    /** Types {@code text} until the reply is {@code expected}, bounded by {@link #SYNC_TIMEOUT}. */
+    private static void sendUntil(ClientProcess client, String text, List<LinePattern> expected)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + SYNC_TIMEOUT.toNanos();
+        List<String> last = List.of();
+        while (true) {
+            client.send(text);
+            List<String> reply = new ArrayList<>();
+            String problem = null;
+            for (LinePattern pattern : expected) {
+                String line = client.nextLine(LINE_TIMEOUT).orElseThrow(() -> new AssertionError(client.name()
+                        + ": no reply to «" + text + "» (" + client.exitDescription() + ")"));
+                reply.add(line);
+                if (problem == null) {
+                    problem = pattern.mismatch(line);
+                }
+            }
+            if (problem == null) {
+                return;
+            }
+            last = reply;
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(client.name() + ": «" + text + "» still answered " + last + " after "
+                        + SYNC_TIMEOUT.toSeconds() + " s; expected " + expected);
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+    }
+
+    /**
+     * The next {@code expected.size()} lines, each matching one expected line: lines of different authors (what comes
+     * before " (") in any order, but each author's lines in the order listed.
+     */
+    private static void expectUnordered(ClientProcess client, List<LinePattern> expected) throws InterruptedException {
+        List<LinePattern> left = new ArrayList<>(expected);
+        while (!left.isEmpty()) {
+            String line = client.nextLine(LINE_TIMEOUT).orElseThrow(() -> new AssertionError(client.name()
+                    + ": still waiting for " + left + " (" + client.exitDescription() + ")"));
+            LinePattern next = left.stream().filter(p -> author(p.toString()).equals(author(line))).findFirst()
+                    .orElseThrow(() -> new AssertionError(client.name() + ": «" + line + "» is none of " + left));
+            String problem = next.mismatch(line);
+            if (problem != null) {
+                throw new AssertionError(client.name() + ": expected «" + next + "» next from this author but got «"
+                        + line + "»" + (problem.isEmpty() ? "" : " (" + problem + ")"));
+            }
+            left.remove(next);
+        }
+    }
+
+    private static String author(String line) {
+        int paren = line.indexOf(" (");
+        return paren < 0 ? line : line.substring(0, paren);
     }
 
     /** The title block of CLIENT.md, blank lines aside. */

@@ -61,6 +61,26 @@ class ScenarioTest {
     }
 
     @Test
+    void parsesRetriedSendsAndUnorderedBlocks() {
+        Scenario scenario = Scenario.parse("sync", List.of(
+                "deploy clusters=3",
+                "1>> list",
+                "Command completed successfully",
+                "All users: 1, 2, ",
+                "expect-unordered 1",
+                "2 (*) >> a",
+                "3 (*) >> b"));
+        Scenario.SendUntil until = (Scenario.SendUntil) scenario.steps().get(1);
+        assertEquals(1, until.user());
+        assertEquals("list", until.text());
+        assertEquals(2, until.expected().size());
+        Scenario.ExpectUnordered unordered = (Scenario.ExpectUnordered) scenario.steps().get(2);
+        assertEquals(1, unordered.user());
+        assertEquals(List.of("2 (*) >> a", "3 (*) >> b"),
+                unordered.expected().stream().map(LinePattern::toString).toList());
+    }
+
+    @Test
     void rejectsMalformedScenariosNamingTheLine() {
         assertMessage("s:1: a scenario starts with 'deploy clusters=N'", List.of("login 1"));
         assertMessage("s:2: deploy must be the first directive", List.of("deploy clusters=1", "deploy clusters=1"));
