@@ -1,0 +1,229 @@
+package tinysns.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import tinysns.api.CoordinatorService;
+import tinysns.api.PostView;
+import tinysns.api.ProcessKind;
+import tinysns.api.ProcessStatus;
+import tinysns.api.Role;
+import tinysns.api.ServerAddress;
+import tinysns.api.Status;
+import tinysns.api.SyncService;
+import tinysns.api.rmi.RmiEndpoints;
+import tinysns.domain.Command;
+import tinysns.domain.DomainConfig;
+import tinysns.domain.FollowCommand;
+import tinysns.domain.LoginCommand;
+import tinysns.domain.PostCommand;
+import tinysns.domain.SnsStateMachine;
+import tinysns.domain.UnfollowCommand;
+import tinysns.kv.MemoryKv;
+
+/**
+ * Issue 4, exactly once under failures: while users of three clusters post, the master synchronizer of cluster 1 is
+ * killed (its slave takes over) and restarted, the master synchronizer of cluster 3 is killed mid-stream and
+ * restarted, and cluster 2 is unreachable for seconds (both servers killed, then restarted from disk). Afterwards
+ * every timeline and follower list must equal what one cluster holding everyone computes from the same
+ * acknowledged operations (the pure state machine), with no post twice and each author's posts in order.
+ */
+class SyncExactlyOnceIT {
+    private static final int USERS = 9;
+    private static final int POSTS_PER_USER = 25;
+    private static final long RETRY_MILLIS = 40_000;
+
+    private Deployment deployment;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (deployment != null) {
+            deployment.close();
+        }
+    }
+
+    @Test
+    void timelinesAndFollowersMatchASingleClusterAfterSynchronizerAndClusterFailures() throws Exception {
+        deployment = Deployment.start("SyncExactlyOnceIT", Deployment.Options.clusters(3));
+        int port = deployment.registryPort();
+        Map<Long, WorkloadUser> users = new HashMap<>();
+        SnsStateMachine reference = new SnsStateMachine(DomainConfig.of(1, 1));
+        MemoryKv referenceState = new MemoryKv();
+        long[] stamp = {1};
+        Map<Long, Long> referenceRequest = new HashMap<>();
+        try {
+            for (long u = 1; u <= USERS; u++) {
+                users.put(u, new WorkloadUser(port, u, RETRY_MILLIS).login());
+                apply(reference, referenceState, new LoginCommand(u, token(u)), stamp);
+            }
+            // Phase 1: a follow graph with some unfollows, every operation acknowledged before the next.
+            Random random = new Random(20261124L);
+            for (int op = 0; op < 60; op++) {
+                long u = 1 + random.nextInt(USERS);
+                long v = 1 + random.nextInt(USERS);
+                WorkloadUser user = users.get(u);
+                if (random.nextInt(4) == 0) {
+                    Status s = user.unfollow(v).status();
+                    Command c = new UnfollowCommand(u, token(u), referenceRequest.merge(u, 1L, Long::sum), v);
+                    assertEquals(apply(reference, referenceState, c, stamp), s, "unfollow " + u + " -> " + v);
+                } else if (u != v) {
+                    user.followWhenKnown(v);
+                    apply(reference, referenceState,
+                            new FollowCommand(u, token(u), referenceRequest.merge(u, 1L, Long::sum), v), stamp);
+                }
+            }
+
+            // Phase 2: every user posts while the faults happen.
+            ExecutorService writers = Executors.newFixedThreadPool(USERS);
+            List<Future<?>> done = new ArrayList<>();
+            for (long u = 1; u <= USERS; u++) {
+                WorkloadUser user = users.get(u);
+                done.add(writers.submit(() -> {
+                    for (int i = 1; i <= POSTS_PER_USER; i++) {
+                        var reply = user.post("post " + i + " of " + user.id);
+                        assertEquals(Status.SUCCESS, reply.status(), "post " + i + " of " + user.id);
+                        assertEquals(i, reply.postSeq(), "post numbers of " + user.id);
+                        Thread.sleep(120);
+                    }
+                    return null;
+                }));
+            }
+            Thread.sleep(700);
+            RoleProcess sync1 = deployment.role(masterSync(1));
+            sync1.kill();
+            Thread.sleep(1_500);
+            sync1.start();
+            RoleProcess node21 = deployment.role("node-2.1");
+            RoleProcess node22 = deployment.role("node-2.2");
+            node21.kill();
+            node22.kill();
+            RoleProcess sync3 = deployment.role(masterSync(3));
+            sync3.kill();
+            Thread.sleep(1_000);
+            sync3.start();
+            Thread.sleep(2_000);
+            node21.start();
+            node22.start();
+            for (Future<?> f : done) {
+                f.get(90, TimeUnit.SECONDS);
+            }
+            writers.shutdownNow();
+            for (long u = 1; u <= USERS; u++) {
+                for (int i = 1; i <= POSTS_PER_USER; i++) {
+                    apply(reference, referenceState,
+                            new PostCommand(u, token(u), referenceRequest.merge(u, 1L, Long::sum), "post " + i + " of " + u),
+                            stamp);
+                }
+            }
+
+            awaitConverged(Duration.ofSeconds(60));
+
+            for (long u = 1; u <= USERS; u++) {
+                WorkloadUser user = users.get(u);
+                List<PostView> actual = user.timeline(1000);
+                Set<String> seen = new LinkedHashSet<>();
+                Map<Long, Long> lastSeqByAuthor = new HashMap<>();
+                for (PostView p : actual) {
+                    assertTrue(seen.add(p.authorId() + "/" + p.seq()), "post " + p + " twice in the timeline of " + u);
+                    long previous = lastSeqByAuthor.getOrDefault(p.authorId(), 0L);
+                    assertTrue(p.seq() > previous, "posts of " + p.authorId() + " out of order in the timeline of " + u);
+                    lastSeqByAuthor.put(p.authorId(), p.seq());
+                    assertTrue(p.createdMillis() > 1_600_000_000_000L, "a real timestamp: " + p);
+                }
+                Set<String> want = new TreeSet<>();
+                for (PostView p : reference.timelineNewerThan(referenceState, u, Long.MIN_VALUE, 1000)) {
+                    want.add(p.authorId() + "/" + p.seq() + "/" + p.text());
+                }
+                Set<String> got = new TreeSet<>();
+                for (PostView p : actual) {
+                    got.add(p.authorId() + "/" + p.seq() + "/" + p.text());
+                }
+                assertEquals(want, got, "timeline of user " + u);
+                assertEquals(reference.followers(referenceState, u), user.list().followers(), "followers of " + u);
+                assertEquals(reference.users(referenceState), user.list().allUsers(), "users seen by " + u);
+            }
+        } finally {
+            users.values().forEach(WorkloadUser::close);
+        }
+    }
+
+    private static String token(long user) {
+        return String.format("reference-token-%04d", user);
+    }
+
+    private static Status apply(SnsStateMachine machine, MemoryKv state, Command command, long[] stamp) {
+        return machine.apply(command.stamp(++stamp[0]), state).reply().status();
+    }
+
+    private String masterSync(int cluster) throws Exception {
+        for (ProcessStatus row : deployment.status()) {
+            if (row.id().kind() == ProcessKind.SYNC && row.id().cluster() == cluster && row.role() == Role.MASTER
+                    && row.alive()) {
+                return "sync-" + cluster + "." + row.id().member();
+            }
+        }
+        throw new AssertionError("no live master synchronizer in cluster " + cluster + ":\n" + deployment.statusText());
+    }
+
+    /** Every cluster has applied every other cluster's whole outbox (bounded). */
+    private void awaitConverged(Duration timeout) throws Exception {
+        CoordinatorService coordinator = RmiEndpoints.lookup(Deployment.HOST, deployment.registryPort(),
+                CoordinatorService.REGISTRY_NAME, CoordinatorService.class);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String lag = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                lag = lag(coordinator);
+                if (lag.isEmpty()) {
+                    return;
+                }
+            } catch (Exception e) {
+                lag = e.toString();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("clusters did not converge within " + timeout.toSeconds() + " s: " + lag + "\n"
+                + deployment.statusText());
+    }
+
+    private static String lag(CoordinatorService coordinator) throws Exception {
+        int clusters = coordinator.clusterCount();
+        StringBuilder lag = new StringBuilder();
+        for (int origin = 1; origin <= clusters; origin++) {
+            long head = sync(coordinator, origin).readOutbox(null, Long.MAX_VALUE / 2, 1, 0).head();
+            for (int target = 1; target <= clusters; target++) {
+                if (target != origin) {
+                    long cursor = sync(coordinator, target).cursor(null, origin);
+                    if (cursor != head) {
+                        lag.append(" cluster ").append(target).append(" has ").append(cursor).append(" of ")
+                                .append(origin).append("'s ").append(head);
+                    }
+                }
+            }
+        }
+        return lag.toString();
+    }
+
+    private static SyncService sync(CoordinatorService coordinator, int cluster) throws Exception {
+        ServerAddress a = coordinator.getClusterMaster(cluster);
+        if (a == null) {
+            throw new IllegalStateException("no master for cluster " + cluster);
+        }
+        return RmiEndpoints.lookup(a.host(), a.port(), a.registryName(), SyncService.class);
+    }
+}
