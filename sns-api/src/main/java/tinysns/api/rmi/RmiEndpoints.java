@@ -24,7 +24,9 @@ public final class RmiEndpoints {
     /**
      * The allow-list. Callback stubs arrive as dynamic proxies, hence {@code java.lang.reflect.Proxy},
      * {@code jdk.proxy*} and the RMI handler classes (PITFALLS.md). Limits cap graph depth, references, array
-     * length and stream size before anything is built; everything not named is rejected ({@code !*}).
+     * length and stream size before anything is built; everything not named is rejected ({@code !*}). The stream size
+     * is checked only when an object, class or array is read: a single long string still arrives whole, and the
+     * services refuse it by its length.
      */
     public static final String FILTER_PATTERN = String.join(";",
             "maxdepth=20", "maxrefs=100000", "maxarray=100000", "maxbytes=8000000",
