@@ -14,6 +14,12 @@ public record Order(Type type, String peer, long epoch) implements Serializable 
         /** Become the only voter of the group (the other voter is dead). */
         RESET_TO_SELF,
         /** As leader of a one-voter group, add this peer back as a voter. */
-        ADD_PEER
+        ADD_PEER,
+        /**
+         * Hold at least {@code epoch} from now on (ClusterReplica.observeEpoch): sent to a node that is about to be
+         * added back, and to a voter of a two-voter record that holds an older epoch, so that a late copy of an older
+         * reset cannot split the pair again (DESIGN.md §2). Changes no configuration.
+         */
+        OBSERVE_EPOCH
     }
 }

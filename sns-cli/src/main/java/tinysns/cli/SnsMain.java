@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
                 SyncCommand.class,
                 RegistryCommand.class,
                 tinysns.cli.bench.BenchCommand.class,
+                tinysns.cli.chaos.ChaosCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  sns coordinator -k 9000 --clusters 3",
                 "  sns node --cluster 1 --id 1 -k 9000", "  sns sync -i 1 -k 9000",

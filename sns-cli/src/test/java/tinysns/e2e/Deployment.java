@@ -217,6 +217,38 @@ final class Deployment implements AutoCloseable {
                 .status();
     }
 
+    /** The name ("node-C.N") of the server the coordinator lists as cluster {@code cluster}'s live master. */
+    String masterServer(int cluster) throws Exception {
+        for (ProcessStatus row : status()) {
+            if (row.id().kind() == ProcessKind.SERVER && row.id().cluster() == cluster && row.role() == Role.MASTER
+                    && row.alive()) {
+                return row.id().toString();
+            }
+        }
+        throw new AssertionError("cluster " + cluster + " has no live master:\n" + statusText());
+    }
+
+    /** Like {@link #masterServer} but null when there is none (or the coordinator does not answer). */
+    String masterServerOrNull(int cluster) {
+        try {
+            for (ProcessStatus row : status()) {
+                if (row.id().kind() == ProcessKind.SERVER && row.id().cluster() == cluster
+                        && row.role() == Role.MASTER && row.alive() && row.raft() != null && row.raft().leader()) {
+                    return row.id().toString();
+                }
+            }
+        } catch (RemoteException | NotBoundException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** The name ("node-C.N") of the other server of the master's cluster. */
+    String slaveServer(int cluster) throws Exception {
+        String master = masterServer(cluster);
+        return master.endsWith(".1") ? "node-" + cluster + ".2" : "node-" + cluster + ".1";
+    }
+
     /** Waits until the coordinator answers a status call. */
     void awaitCoordinator(Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();

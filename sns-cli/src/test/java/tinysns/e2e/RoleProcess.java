@@ -76,6 +76,27 @@ final class RoleProcess {
         }
     }
 
+    /** SIGSTOP: the process stays alive but does nothing (no heartbeat, no Raft, no reply) until {@link #resume()}. */
+    void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        long pid = pid();
+        if (pid < 0 || !alive()) {
+            throw new IllegalStateException(this.name + " is not running: cannot send SIG" + name);
+        }
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(pid)).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + pid + " failed");
+        }
+    }
+
     /** SIGTERM without waiting; see {@link #awaitExitOrKill(long)}. */
     synchronized void terminate() {
         if (process != null && process.isAlive()) {

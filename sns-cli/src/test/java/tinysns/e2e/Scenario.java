@@ -30,6 +30,11 @@ import java.util.regex.Pattern;
  * kill-client N         SIGKILL client N (it cannot log out)
  * close N               end client N's input: it must exit 0 without printing anything more
  * sleep-until-dead      wait long enough for the coordinator to declare a silent process dead
+ * kill-master C         SIGKILL the server the coordinator names as cluster C's live master (not restarted)
+ * kill-node C.N         SIGKILL server N of cluster C
+ * restart-node C.N      start server N of cluster C again (same arguments, same data)
+ * pause-node C.N        SIGSTOP server N of cluster C (a zombie: alive, silent)
+ * resume-node C.N       SIGCONT it
  * </pre>
  * In expected lines {@code (*)} matches a post's ctime timestamp, which must be the current time ({@link LinePattern}).
  * Prompts ({@code Cmd> }) and blank lines of the client's output are not compared. At the end every client still
@@ -39,7 +44,7 @@ record Scenario(String name, List<Step> steps) {
     static final Duration QUIET_DEFAULT = Duration.ofMillis(700);
 
     sealed interface Step permits Deploy, Login, LoginFails, LoginRetry, Send, Expect, Quiet, KillClient, Close,
-            SleepUntilDead, SendUntil, ExpectUnordered {
+            SleepUntilDead, SendUntil, ExpectUnordered, KillMaster, NodeFault {
         int line();
     }
 
@@ -79,10 +84,18 @@ record Scenario(String name, List<Step> steps) {
     record SleepUntilDead(int line) implements Step {
     }
 
+    record KillMaster(int line, int cluster) implements Step {
+    }
+
+    /** {@code action} is kill, restart, pause or resume; {@code node} is "node-C.N". */
+    record NodeFault(int line, String action, String node) implements Step {
+    }
+
     private static final Pattern SEND = Pattern.compile("^(\\d+)> (.*)$", Pattern.DOTALL);
     private static final Pattern SEND_UNTIL = Pattern.compile("^(\\d+)>> (.*)$", Pattern.DOTALL);
     private static final Pattern DIRECTIVE = Pattern.compile(
-            "^(deploy|login|login-fails|login-retry|expect-unordered|expect|wait-line|quiet|kill-client|close|sleep-until-dead)"
+            "^(deploy|login|login-fails|login-retry|expect-unordered|expect|wait-line|quiet|kill-client|close|sleep-until-dead"
+                    + "|kill-master|kill-node|restart-node|pause-node|resume-node)"
                     + "(?:\\s+(.*))?$");
 
     /** Parses a scenario; errors name the file and line. */
@@ -159,6 +172,13 @@ record Scenario(String name, List<Step> steps) {
                             throw error(name, number, "sleep-until-dead takes no argument");
                         }
                         steps.add(new SleepUntilDead(number));
+                    }
+                    case "kill-master" -> steps.add(new KillMaster(number, (int) number(name, number, argument)));
+                    case "kill-node", "restart-node", "pause-node", "resume-node" -> {
+                        if (!argument.matches("\\d+\\.\\d+")) {
+                            throw error(name, number, "expected '" + word + " C.N' (cluster.member)");
+                        }
+                        steps.add(new NodeFault(number, word.substring(0, word.indexOf('-')), "node-" + argument));
                     }
                     default -> throw new AssertionError(word);
                 }

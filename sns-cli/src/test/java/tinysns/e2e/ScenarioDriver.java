@@ -95,6 +95,17 @@ final class ScenarioDriver {
         } else if (step instanceof Scenario.SleepUntilDead) {
             Deployment.Options options = deployment.options();
             TimeUnit.MILLISECONDS.sleep(options.deadAfter().plus(options.heartbeat().multipliedBy(2)).toMillis());
+        } else if (step instanceof Scenario.KillMaster kill) {
+            deployment.role(deployment.masterServer(kill.cluster())).kill();
+        } else if (step instanceof Scenario.NodeFault fault) {
+            RoleProcess node = deployment.role(fault.node());
+            switch (fault.action()) {
+                case "kill" -> node.kill();
+                case "restart" -> node.start();
+                case "pause" -> node.pause();
+                case "resume" -> node.resume();
+                default -> throw new IllegalStateException(fault.action());
+            }
         } else {
             throw new IllegalStateException("unexpected step " + step);
         }

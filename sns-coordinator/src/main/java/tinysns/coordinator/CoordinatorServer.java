@@ -72,7 +72,8 @@ public final class CoordinatorServer implements AutoCloseable {
         started = true;
         try {
             useHostInStubs(options.host());
-            Coordinator core = new Coordinator(options.clusters(), options.deadAfterMillis(), store());
+            Coordinator core = new Coordinator(options.clusters(), options.deadAfterMillis(),
+                    options.suspectAfterMillis(), store());
             service = new RemoteCoordinator(core, MONOTONIC_MILLIS);
             if (options.createRegistry()) {
                 registry = RmiEndpoints.createRegistry(options.host(), options.registryPort());
@@ -97,9 +98,10 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         serving = true;
         LOG.info("Coordinator serving {} on {}:{} ({} registry, object port {}): {} clusters, heartbeat {} ms,"
-                        + " dead after {} ms", CoordinatorService.REGISTRY_NAME, options.host(), options.registryPort(),
+                        + " dead after {} ms (suspected after {} ms)", CoordinatorService.REGISTRY_NAME, options.host(), options.registryPort(),
                 ownsRegistry ? "own" : "existing", options.exportPort() == 0 ? "any" : options.exportPort(),
-                options.clusters(), options.heartbeatMillis(), options.deadAfterMillis());
+                options.clusters(), options.heartbeatMillis(), options.deadAfterMillis(),
+                options.suspectAfterMillis());
     }
 
     /** Blocks until {@link #close()} has run (for a {@code main} that has nothing else to do). */

@@ -18,6 +18,8 @@ import tinysns.api.LoginReply;
 import tinysns.api.NodeService;
 import tinysns.api.OutboxBatch;
 import tinysns.api.PostView;
+import tinysns.api.ReplicaProbe;
+import tinysns.api.ReplicaState;
 import tinysns.api.Reply;
 import tinysns.api.Session;
 import tinysns.api.Status;
@@ -45,7 +47,7 @@ import tinysns.raft.NotLeaderException;
  * commands proposed on the Raft leader and reads into ReadIndex reads; it holds no domain logic of its own.
  * Every failure a caller can cause comes back as a {@link Status}, never as an exception with our internals.
  */
-final class ClientGateway implements NodeService, SyncService {
+final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
     private static final Logger log = LoggerFactory.getLogger(ClientGateway.class);
     private static final int TIMELINE_ENTRY_POSTS = 20;
     private static final long RESUBSCRIBE_WINDOW_MILLIS = 60_000;
@@ -150,14 +152,12 @@ final class ClientGateway implements NodeService, SyncService {
 
     @Override
     public ListReply list(Session session) {
-        Object r = read(kv -> machine.list(kv, session));
-        return r instanceof ListReply l ? l : new ListReply((Status) r, List.of(), List.of());
+        return read(kv -> machine.list(kv, session), failed -> new ListReply(failed, List.of(), List.of()));
     }
 
     @Override
     public TimelineReply timeline(Session session, int limit) {
-        Object r = read(kv -> machine.timeline(kv, session, limit));
-        return r instanceof TimelineReply t ? t : new TimelineReply((Status) r, List.of());
+        return read(kv -> machine.timeline(kv, session, limit), failed -> new TimelineReply(failed, List.of()));
     }
 
     @Override
@@ -165,9 +165,9 @@ final class ClientGateway implements NodeService, SyncService {
         if (listener == null) {
             return Status.INVALID_COMMAND;
         }
-        Object checked = read(kv -> machine.checkSession(kv, session));
+        Status checked = read(kv -> machine.checkSession(kv, session), failed -> failed);
         if (checked != Status.SUCCESS) {
-            return (Status) checked;
+            return checked;
         }
         long userId = session.userId();
         push.subscribe(userId, listener, () -> replica.readLocal(kv -> after == null
@@ -194,16 +194,12 @@ final class ClientGateway implements NodeService, SyncService {
         long deadline = System.currentTimeMillis() + wait;
         while (true) {
             long generation = outboxWatch.generation();
-            Object r = read(kv -> new Object[]{machine.readOutbox(kv, fromSeq, limit), machine.outboxHead(kv)});
-            if (r instanceof Status s) {
-                return new OutboxBatch(s, origin, List.of(), 0);
-            }
-            Object[] pair = (Object[]) r;
-            @SuppressWarnings("unchecked")
-            List<OutboxEvent> events = (List<OutboxEvent>) pair[0];
+            OutboxBatch batch = read(kv -> new OutboxBatch(Status.SUCCESS, origin,
+                    toApi(machine.readOutbox(kv, fromSeq, limit)), machine.outboxHead(kv)),
+                    failed -> new OutboxBatch(failed, origin, List.of(), 0));
             long left = deadline - System.currentTimeMillis();
-            if (!events.isEmpty() || left <= 0) {
-                return new OutboxBatch(Status.SUCCESS, origin, toApi(events), (Long) pair[1]);
+            if (batch.status() != Status.SUCCESS || !batch.events().isEmpty() || left <= 0) {
+                return batch;
             }
             try {
                 outboxWatch.awaitAfter(generation, left);
@@ -238,11 +234,41 @@ final class ClientGateway implements NodeService, SyncService {
         if (!authorized(secret)) {
             throw new SecurityException("wrong or missing deployment secret");
         }
-        Object r = read(kv -> machine.cursor(kv, originCluster));
-        if (r instanceof Long cursor) {
-            return cursor;
+        return read(kv -> machine.cursor(kv, originCluster), failed -> {
+            throw new IllegalStateException("cannot read the cursor of cluster " + originCluster + ": " + failed);
+        });
+    }
+
+    // ------------------------------------------------------------------ ReplicaProbe
+
+    /**
+     * Digest, outbox head and cursors of this replica's applied state, read from one snapshot. The applied index is
+     * read before and after: if entries were applied meanwhile the snapshot may belong to either index, so the read is
+     * repeated (a few times, then {@code appliedIndex = -1}). A checker compares replicas once writes have stopped.
+     */
+    @Override
+    public ReplicaState replicaState() {
+        int clusters = config.clusterCount();
+        for (int attempt = 0; attempt < 5; attempt++) {
+            long before = replica.appliedIndex();
+            Object[] read = replica.readLocal(kv -> {
+                java.util.Map<Integer, Long> cursors = new java.util.TreeMap<>();
+                for (int origin = 1; origin <= clusters; origin++) {
+                    if (origin != config.clusterId()) {
+                        cursors.put(origin, machine.cursor(kv, origin));
+                    }
+                }
+                return new Object[]{HexFormat.of().formatHex(machine.digest(kv)), machine.outboxHead(kv), cursors};
+            });
+            long after = replica.appliedIndex();
+            @SuppressWarnings("unchecked")
+            java.util.Map<Integer, Long> cursors = (java.util.Map<Integer, Long>) read[2];
+            if (before == after || attempt == 4) {
+                return new ReplicaState(config.clusterId(), replica.raftAddress(), replica.isLeader(),
+                        before == after ? after : -1, (String) read[0], (Long) read[1], new java.util.TreeMap<>(cursors));
+            }
         }
-        throw new IllegalStateException("cannot read the cursor: " + r);
+        throw new AssertionError("unreachable");
     }
 
     // ------------------------------------------------------------------ plumbing
@@ -265,20 +291,20 @@ final class ClientGateway implements NodeService, SyncService {
         }
     }
 
-    /** A linearizable read; returns the function's value, or a {@link Status} saying why there is none. */
-    private Object read(Function<KvReader, ?> query) {
+    /** A linearizable read on the master; when there is no answer, {@code onFailure} says why as the reply. */
+    private <T> T read(Function<KvReader, T> query, Function<Status, T> onFailure) {
         if (!replica.isLeader()) {
-            return Status.NOT_MASTER;
+            return onFailure.apply(Status.NOT_MASTER);
         }
         try {
             return replica.read(query).get(proposeTimeoutMillis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            return Status.TIMEOUT;
+            return onFailure.apply(Status.TIMEOUT);
         } catch (ExecutionException e) {
-            return failure(e.getCause()).status();
+            return onFailure.apply(failure(e.getCause()).status());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Status.TIMEOUT;
+            return onFailure.apply(Status.TIMEOUT);
         }
     }
 

@@ -63,7 +63,10 @@ public final class NodeServer implements AutoCloseable {
             registry = RmiEndpoints.createRegistry(options.host(), options.servicePort());
             stub = RmiEndpoints.export(gateway, options.host(), options.servicePort());
             registry.rebind(id.registryName(), stub);
-            link = new CoordinatorLink(id, options, replica);
+            // 100 ms: a lone voter's election is local (no RPC), so it need not wait longer.
+            QuickElection quickElection = new QuickElection(replicaOptions.groupId(), options.raftAddress(),
+                    (int) options.electionTimeout().toMillis(), 100);
+            link = new CoordinatorLink(id, options, replica, quickElection);
             link.start();
             log.info("{} serving on {}:{} (Raft {}, peers {}, data {})", id, options.host(), options.servicePort(),
                     options.raftAddress(), options.raftPeers(), options.dataDir());

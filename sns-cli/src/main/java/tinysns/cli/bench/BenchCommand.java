@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks against a running deployment (start one with scripts/sns-up.sh).",
                 "Each creates fresh users with ids far above real ones; run them on a deployment meant for it."},
-        subcommands = {VisibilityBench.class, LoginBench.class, SyncBench.class})
+        subcommands = {VisibilityBench.class, LoginBench.class, SyncBench.class, FailoverBench.class})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

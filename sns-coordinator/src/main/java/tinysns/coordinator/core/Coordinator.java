@@ -40,9 +40,18 @@ public final class Coordinator {
      *              on the same store keeps its decisions
      */
     public Coordinator(int clusterCount, long deadAfterMillis, ConfigStore store) throws IOException {
+        this(clusterCount, deadAfterMillis, deadAfterMillis, store);
+    }
+
+    /**
+     * @param suspectAfterMillis a voter silent this long is taken for dead when its partner reports it has lost its
+     *                           leader too (see {@link Failover}); at most {@code deadAfterMillis}
+     */
+    public Coordinator(int clusterCount, long deadAfterMillis, long suspectAfterMillis, ConfigStore store)
+            throws IOException {
         this.table = new RoutingTable(clusterCount);
         this.detector = new FailureDetector(deadAfterMillis);
-        this.failover = new Failover(deadAfterMillis, Objects.requireNonNull(store, "store"));
+        this.failover = new Failover(deadAfterMillis, suspectAfterMillis, Objects.requireNonNull(store, "store"));
     }
 
     /** A coordinator whose failover records live in memory only (tests; a deployment without a data dir). */
@@ -157,7 +166,8 @@ public final class Coordinator {
     private List<ServerView> serverViews(int cluster, long nowMillis) {
         List<ServerView> views = new ArrayList<>();
         for (Member m : table.inRegistrationOrder(cluster, ProcessKind.SERVER)) {
-            views.add(new ServerView(m.id, detector.isAlive(m.id, nowMillis), m.raft));
+            views.add(new ServerView(m.id, detector.isAlive(m.id, nowMillis), detector.ageMillis(m.id, nowMillis),
+                    m.raft));
         }
         return views;
     }

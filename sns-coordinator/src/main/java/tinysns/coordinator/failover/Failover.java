@@ -36,6 +36,13 @@ public final class Failover {
     private static final Logger LOG = LoggerFactory.getLogger(Failover.class);
 
     private final long deadAfterMillis;
+    /**
+     * A voter silent this long (no heartbeat) counts as dead when its partner also reports having lost it as leader
+     * ({@link RaftReport#leaderSilentMillis}): two independent witnesses, so the bound can be shorter than
+     * {@code deadAfterMillis}. Safety never rests on it (the model treats every belief as a guess); it only trades
+     * failover time against false failovers.
+     */
+    private final long suspectAfterMillis;
     private final ConfigStore store;
     private final Map<Integer, ConfigRecord> records;
     private final Map<Integer, Long> lastLeaderSeenMillis = new HashMap<>();
@@ -43,7 +50,16 @@ public final class Failover {
     private Long firstSeenMillis;
 
     public Failover(long deadAfterMillis, ConfigStore store) throws IOException {
+        this(deadAfterMillis, deadAfterMillis, store);
+    }
+
+    public Failover(long deadAfterMillis, long suspectAfterMillis, ConfigStore store) throws IOException {
+        if (suspectAfterMillis <= 0 || suspectAfterMillis > deadAfterMillis) {
+            throw new IllegalArgumentException("suspectAfterMillis must be in 1.." + deadAfterMillis + ": "
+                    + suspectAfterMillis);
+        }
         this.deadAfterMillis = deadAfterMillis;
+        this.suspectAfterMillis = suspectAfterMillis;
         this.store = store;
         this.records = new HashMap<>(store.loadAll());
         for (ConfigRecord r : records.values()) {
@@ -87,18 +103,40 @@ public final class Failover {
     public List<Order> ordersFor(ProcessId server, List<ServerView> servers) {
         ConfigRecord record = records.get(server.cluster());
         ServerView self = find(servers, server);
-        if (record == null || !record.isSingle() || self == null || self.raft() == null
-                || !record.isVoter(self.raftAddress())) {
+        if (record == null || self == null || self.raft() == null) {
             return List.of();
         }
         RaftReport r = self.raft();
+        boolean voter = record.isVoter(self.raftAddress());
+        if (!record.isSingle()) {
+            // A voter of the pair holding an older epoch (the added node: the leader stamps only itself) is told the
+            // pair's epoch, so that no late reset older than the pair can split it (DESIGN.md §2).
+            return voter && r.epoch() < record.epoch()
+                    ? List.of(new Order(Order.Type.OBSERVE_EPOCH, null, record.epoch())) : List.of();
+        }
+        long addBackEpoch = record.epoch() + 1;
+        if (!voter) {
+            // About to be added back: stamp it with the epoch of the pair-to-be before it receives a single entry,
+            // so a late copy of an older reset of it is refused (the model's --epochs addback). Safe at any time:
+            // every reset that can still be legitimate has an epoch of at least record.epoch() + 2.
+            return self.alive() && r.epoch() < addBackEpoch
+                    ? List.of(new Order(Order.Type.OBSERVE_EPOCH, null, addBackEpoch)) : List.of();
+        }
         if (r.epoch() < record.epoch()) {
             return List.of(new Order(Order.Type.RESET_TO_SELF, null, record.epoch()));
         }
-        if (r.leader() && Set.copyOf(r.voters()).equals(Set.of(self.raftAddress()))) {
+        if (r.leader()) {
+            Set<String> conf = Set.copyOf(r.voters());
             for (ServerView m : servers) {
-                if (m.alive() && m.raft() != null && !record.isVoter(m.raftAddress())) {
-                    return List.of(new Order(Order.Type.ADD_PEER, m.raftAddress(), record.epoch() + 1));
+                if (m.alive() && m.raft() != null && !record.isVoter(m.raftAddress())
+                        && m.raft().epoch() >= addBackEpoch
+                        && (conf.equals(Set.of(self.raftAddress()))
+                        || conf.equals(Set.of(self.raftAddress(), m.raftAddress())))) {
+                    // The second case: an add-back's conf entry outlived its leader (it crashed before the commit
+                    // callback, restarted with {N, M} from its log and was elected by M). The pair works but nobody
+                    // stamped it. JRaft answers ADD_PEER of a peer already in the conf with OK only once that conf is
+                    // committed (EBUSY before), so the stamp - and with it the record - still follows the commit (R6).
+                    return List.of(new Order(Order.Type.ADD_PEER, m.raftAddress(), addBackEpoch));
                 }
             }
         }
@@ -132,7 +170,7 @@ public final class Failover {
                 continue;
             }
             ServerView vo = byAddress(servers, record.otherThan(n));
-            boolean otherDead = believedDead(vo, nowMillis);
+            boolean otherDead = believedDead(vo, vn, nowMillis);
             boolean otherAlive = vo != null && vo.alive();
             if (!otherDead && !(otherAlive && leaderlessTooLong)) {
                 continue;
@@ -144,7 +182,10 @@ public final class Failover {
             }
             if (chosen == null || vn.raft().lastLogIndex() > chosen.raft().lastLogIndex()) {
                 chosen = vn;
-                why = otherDead ? (vo == null ? "the other voter has not been heard from" : vo.id() + " is dead")
+                why = otherDead ? (vo == null ? "the other voter has not been heard from"
+                        : vo.alive() ? vo.id() + " silent for " + vo.silentMillis() + " ms and " + vn.id()
+                                + " has heard no leader for " + vn.raft().leaderSilentMillis() + " ms"
+                        : vo.id() + " is dead")
                         : "no leader for over " + deadAfterMillis + " ms";
             }
         }
@@ -195,12 +236,18 @@ public final class Failover {
         }
     }
 
-    private boolean believedDead(ServerView v, long nowMillis) {
+    /** Whether voter {@code v} is believed dead, with {@code witness} (the other voter) as a second source. */
+    private boolean believedDead(ServerView v, ServerView witness, long nowMillis) {
         if (v == null) {
             // Never heard from since this coordinator started: dead once it has had the time to speak.
             return nowMillis - firstSeenMillis > deadAfterMillis;
         }
-        return !v.alive();
+        if (!v.alive()) {
+            return true;
+        }
+        // Suspected: the coordinator has missed its heartbeats for a while AND its partner's Raft has lost it too.
+        return v.silentMillis() >= suspectAfterMillis && witness.raft().leaderSilentMillis() > 0
+                && !witness.raft().leader();
     }
 
     private static long maxReportedEpoch(List<ServerView> servers) {

@@ -47,7 +47,7 @@ class FailoverScenarioTest {
     void resetsTheSurvivorThenAddsTheDeadNodeBack() throws IOException {
         Coordinator c = coordinator();
         assertEquals(List.of(), c.onHeartbeat(report(A, true, 1, 10, 10, PAIR, 0), 0).orders());
-        assertEquals(List.of(), c.onHeartbeat(report(B, false, 1, 10, 10, PAIR, 0), 0).orders());
+        assertEquals(List.of(), reconfigurations(c.onHeartbeat(report(B, false, 1, 10, 10, PAIR, 0), 0).orders()));
         assertEquals(new ConfigRecord(1, 0, PAIR), record(c));
 
         // B falls silent. At exactly dead-after it is still alive: nothing happens.
@@ -61,13 +61,20 @@ class FailoverScenarioTest {
         assertEquals(List.of(), c.onHeartbeat(report(A, false, 2, 12, 12, List.of(ADDR_A), 2), 2600).orders());
         assertEquals(List.of(), c.onHeartbeat(report(A, true, 3, 13, 13, List.of(ADDR_A), 2), 3000).orders());
 
-        // B returns with its old view; it is never reset (not a voter of the record) ...
-        assertEquals(List.of(), c.onHeartbeat(report(B, false, 1, 12, 12, PAIR, 0), 5000).orders());
-        // ... and the leader is asked to add it back, stamping the next epoch.
+        // B returns with its old view; it is never reset (not a voter of the record). It is first told to hold the
+        // epoch of the pair-to-be, so that no late copy of an older reset of B can split the pair (DESIGN.md §2) ...
+        assertEquals(List.of(new Order(Order.Type.OBSERVE_EPOCH, null, 3)),
+                c.onHeartbeat(report(B, false, 1, 12, 12, PAIR, 0), 5000).orders());
+        // ... the leader is not asked to add B before B holds it ...
+        assertEquals(List.of(), c.onHeartbeat(report(A, true, 3, 14, 14, List.of(ADDR_A), 2), 5050).orders());
+        assertEquals(List.of(), c.onHeartbeat(report(B, false, 1, 12, 12, PAIR, 3), 5060).orders());
+        // ... and then the leader is asked to add it back, stamping the next epoch.
         assertEquals(List.of(new Order(Order.Type.ADD_PEER, ADDR_B, 3)),
                 c.onHeartbeat(report(A, true, 3, 14, 14, List.of(ADDR_A), 2), 5100).orders());
-        // A pending add-back (conf applied, not yet committed: epoch not stamped) does not change the record.
-        assertEquals(List.of(), c.onHeartbeat(report(A, true, 3, 15, 14, PAIR, 2), 5200).orders());
+        // A pending add-back (conf applied, not yet committed: epoch not stamped) does not change the record. The
+        // order is repeated (the node runs one add-back at a time; JRaft answers EBUSY until the conf commits).
+        assertEquals(List.of(new Order(Order.Type.ADD_PEER, ADDR_B, 3)),
+                c.onHeartbeat(report(A, true, 3, 15, 14, PAIR, 2), 5200).orders());
         assertEquals(new ConfigRecord(1, 2, List.of(ADDR_A)), record(c));
         // Committed: the leader reports the stamped epoch, and the pair is recorded.
         assertEquals(List.of(), c.onHeartbeat(report(A, true, 3, 15, 15, PAIR, 3), 5300).orders());
@@ -101,7 +108,7 @@ class FailoverScenarioTest {
         disk.save(new ConfigRecord(1, 2, List.of(ADDR_A)));
         Coordinator c = coordinator();
         for (long t = 0; t <= 20_000; t += 500) {
-            assertEquals(List.of(), c.onHeartbeat(report(B, false, 1, 10, 10, PAIR, 0), t).orders());
+            assertEquals(List.of(), reconfigurations(c.onHeartbeat(report(B, false, 1, 10, 10, PAIR, 0), t).orders()));
             c.onTick(t + 1);
         }
         assertEquals(new ConfigRecord(1, 2, List.of(ADDR_A)), record(c));
@@ -113,7 +120,7 @@ class FailoverScenarioTest {
         Coordinator c = coordinator();
         assertEquals(List.of(new Order(Order.Type.RESET_TO_SELF, null, 2)),
                 c.onHeartbeat(report(A, false, 1, 10, 10, PAIR, 0), 0).orders());
-        assertEquals(List.of(), c.onHeartbeat(report(B, false, 1, 10, 10, PAIR, 0), 0).orders());
+        assertEquals(List.of(), reconfigurations(c.onHeartbeat(report(B, false, 1, 10, 10, PAIR, 0), 0).orders()));
     }
 
     @Test
@@ -127,7 +134,7 @@ class FailoverScenarioTest {
         }
         c.onTick(2600);
         assertEquals(new ConfigRecord(1, 2, List.of(ADDR_A)), record(c));
-        assertEquals(List.of(), c.onHeartbeat(report(B, false, 2, 10, 10, PAIR, 0), 2700).orders());
+        assertEquals(List.of(), reconfigurations(c.onHeartbeat(report(B, false, 2, 10, 10, PAIR, 0), 2700).orders()));
         assertEquals(1, c.onHeartbeat(report(A, false, 2, 11, 10, PAIR, 0), 2700).orders().size());
     }
 
@@ -177,5 +184,56 @@ class FailoverScenarioTest {
         }
         Files.writeString(dir.resolve("cluster-3.record"), "cluster=3\nepoch=x\nvoters=a:1\n");
         assertThrows(IOException.class, store::loadAll);
+    }
+
+    @Test
+    void aSilentLeaderIsSuspectedSoonerWhenItsFollowerLostItToo() throws IOException {
+        Coordinator c = new Coordinator(3, DEAD_AFTER_MILLIS, 1000, disk);
+        c.onHeartbeat(report(A, true, 1, 10, 10, PAIR, 0), 0);
+        c.onHeartbeat(report(B, false, 1, 10, 10, PAIR, 0), 0);
+        // A falls silent. B has lost it, but the coordinator heard A 900 ms ago: not yet.
+        assertEquals(List.of(), c.onHeartbeat(silent(B, 300), 900).orders());
+        // B still hears its leader (no Raft evidence): A silent 1.2 s is no reason yet.
+        assertEquals(List.of(), c.onHeartbeat(report(B, false, 1, 10, 10, PAIR, 0), 1200).orders());
+        // Both witnesses agree: reset B at 1.2 s instead of 2 s.
+        assertEquals(List.of(new Order(Order.Type.RESET_TO_SELF, null, 2)),
+                c.onHeartbeat(silent(B, 600), 1250).orders());
+        assertEquals(new ConfigRecord(1, 2, List.of(ADDR_B)), record(c));
+    }
+
+    @Test
+    void aPairWhoseAddBackOutlivedItsLeaderIsRecordedAfterItsConfCommits() throws IOException {
+        Coordinator c = coordinator();
+        disk.save(new ConfigRecord(1, 2, List.of(ADDR_A)));
+        c = coordinator();
+        // A crashed after appending conf {A,B} for an add-back, before the commit callback stamped epoch 3;
+        // restarted with {A,B} from its log and was elected by B. The pair works; nobody stamped it.
+        assertEquals(List.of(), c.onHeartbeat(report(B, false, 4, 30, 30, PAIR, 3), 0).orders());
+        // ADD_PEER of a peer already in the conf: JRaft answers OK only once that conf has committed.
+        assertEquals(List.of(new Order(Order.Type.ADD_PEER, ADDR_B, 3)),
+                c.onHeartbeat(report(A, true, 4, 30, 30, PAIR, 2), 100).orders());
+        assertEquals(new ConfigRecord(1, 2, List.of(ADDR_A)), record(c));
+        c.onHeartbeat(report(A, true, 4, 31, 31, PAIR, 3), 200);
+        assertEquals(new ConfigRecord(1, 3, PAIR), record(c));
+    }
+
+    @Test
+    void aVoterOfThePairHoldingAnOlderEpochIsToldThePairsEpoch() throws IOException {
+        disk.save(new ConfigRecord(1, 3, PAIR));
+        Coordinator c = coordinator();
+        c.onHeartbeat(report(A, true, 4, 30, 30, PAIR, 3), 0);
+        assertEquals(List.of(new Order(Order.Type.OBSERVE_EPOCH, null, 3)),
+                c.onHeartbeat(report(B, false, 4, 30, 30, PAIR, 0), 0).orders());
+        assertEquals(List.of(), c.onHeartbeat(report(B, false, 4, 30, 30, PAIR, 3), 100).orders());
+    }
+
+    /** Orders that change a configuration (an OBSERVE_EPOCH changes none). */
+    private static List<Order> reconfigurations(List<Order> orders) {
+        return orders.stream().filter(o -> o.type() != Order.Type.OBSERVE_EPOCH).toList();
+    }
+
+    private static Heartbeat silent(ProcessId id, long leaderSilentMillis) {
+        return new Heartbeat(id, "127.0.0.1", 10000 + id.member() - 1,
+                new RaftReport(id == A ? ADDR_A : ADDR_B, false, 1, 10, 10, PAIR, 0, leaderSilentMillis), null);
     }
 }

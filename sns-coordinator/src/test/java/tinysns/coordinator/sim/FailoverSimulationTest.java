@@ -1,0 +1,40 @@
+package tinysns.coordinator.sim;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs {@link FailoverSimulation} over many seeds. {@code -Dsns.sim.seed=N} replays one seed with its full trace;
+ * {@code -Dsns.sim.seeds=COUNT} and {@code -Dsns.sim.steps=STEPS} change the sweep.
+ */
+class FailoverSimulationTest {
+    private static final int DEFAULT_SEEDS = 2000;
+    private static final int DEFAULT_FAULT_STEPS = 300;
+
+    @Test
+    void failoverKeepsAcknowledgedWritesAndRecovers() {
+        int steps = Integer.getInteger("sns.sim.steps", DEFAULT_FAULT_STEPS);
+        String one = System.getProperty("sns.sim.seed");
+        if (one != null && !one.isBlank()) {
+            new FailoverSimulation(Long.parseLong(one.trim()), steps, true).run();
+            return;
+        }
+        int seeds = Integer.getInteger("sns.sim.seeds", DEFAULT_SEEDS);
+        long first = Long.getLong("sns.sim.firstSeed", 1);
+        long started = System.nanoTime();
+        long events = 0;
+        for (long seed = first; seed < first + seeds; seed++) {
+            FailoverSimulation sim = new FailoverSimulation(seed, steps, false);
+            try {
+                sim.run();
+            } catch (FailoverSimulation.Violation v) {
+                fail(v.getMessage(), v);
+            }
+            events += sim.traceLength();
+        }
+        System.out.printf("failover simulation: %d seeds x %d fault steps (%d ms simulated each), %d traced events,"
+                + " %.1f s%n", seeds, steps, steps * FailoverSimulation.STEP_MILLIS, events,
+                (System.nanoTime() - started) / 1e9);
+    }
+}
