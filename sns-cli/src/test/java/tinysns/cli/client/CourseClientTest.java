@@ -173,6 +173,23 @@ class CourseClientTest {
     }
 
     @Test
+    void aMegabyteLineIsAnsweredLikeAnyOtherBadLineInBothModes() throws Exception {
+        String megabyte = "z".repeat(1 << 20);
+        try (ClientUnderTest client = client(1)) {
+            client.type(megabyte + "\n" + "follow " + megabyte + "\n" + "timeline\n" + megabyte + "\n");
+            client.awaitOutput(out -> out.contains("Post refused"));
+            assertEquals(0, client.endInput());
+            String out = client.output();
+            assertTrue(out.contains("Cmd> Invalid Command\n"), "an unknown command word");
+            assertTrue(out.contains("Cmd> Command failed with invalid username\n"), "an id that is no number");
+            assertTrue(out.contains("Post refused: it has " + (1 << 20) + " characters, the limit is 280"),
+                    "a post is refused, never truncated");
+            assertTrue(client.connection.calls().stream().noneMatch(c -> c.startsWith("post #")),
+                    client.connection.calls().toString());
+        }
+    }
+
+    @Test
     void aWriteWhoseReplyWasLostIsResentWithTheSameRequestNumber() throws Exception {
         cluster.createUsers(4, 5);
         try (ClientUnderTest client = client(1)) {
