@@ -5,7 +5,21 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The key layout. One ASCII letter names the table; numbers are big-endian so that byte order is numeric order
- * (all ids and sequence numbers are positive). Two reads are single seeks by construction:
+ * (all ids and sequence numbers are positive).
+ * <pre>
+ *   M "state"                      cluster id, cluster count, clock, outbox head   ({@link Records.MetaRecord})
+ *   U user                         home cluster, created, last post number        ({@link Records.UserRecord})
+ *   F follower followee            follow stamp, followee's first post number     ({@link Records.FollowRecord})
+ *   R followee                     all (follower, follow stamp), ascending        ({@link Records.Followers})
+ *   P author seq                   stamp, text                                    ({@link Records.PostRecord})
+ *   T user (MAX-stamp) author (MAX-seq)   empty: the user's timeline, newest first
+ *   S token                        session and its last reply                     ({@link Records.SessionRecord})
+ *   L user                         the user's session token
+ *   O seq                          outbox event                                   ({@link Records#encodeEvent})
+ *   C origin                       highest outbox number of cluster origin applied here
+ * </pre>
+ * Chosen for the cost of a post, the command that dominates: it reads M, S, U and R (four point reads, no scan) and
+ * writes M, S, U, P, O and one T per local follower. Two reads are single seeks by construction:
  * <ul>
  *   <li>a timeline: {@code T user (MAX-stamp) author (MAX-seq)} is newest-first, so the newest 20 are the first 20
  *       keys after {@code T user};</li>
@@ -29,9 +43,13 @@ final class Keys {
     static final byte[] FIRST = {'A'};
     static final byte[] LAST = {'Z' + 1};
 
-    static final byte[] CLOCK = meta("clock");
-    static final byte[] OUTBOX_HEAD = meta("outbox-head");
-    static final byte[] IDENTITY = meta("cluster");
+    /** The cluster's meta record: identity, clock and outbox head ({@link Records.MetaRecord}). */
+    static final byte[] META_STATE = meta("state");
+    /**
+     * Where the identity lived before the meta record (with the clock and the outbox head under keys of their own, and
+     * one follower edge per key). Only looked for when a node opens its state, to refuse that layout clearly.
+     */
+    static final byte[] LEGACY_IDENTITY = meta("cluster");
 
     private Keys() {
     }
@@ -49,8 +67,8 @@ final class Keys {
         return ByteBuffer.allocate(17).put(FOLLOWING).putLong(follower).putLong(followee).array();
     }
 
-    static byte[] follower(long followee, long follower) {
-        return ByteBuffer.allocate(17).put(FOLLOWERS).putLong(followee).putLong(follower).array();
+    static byte[] followers(long followee) {
+        return ByteBuffer.allocate(9).put(FOLLOWERS).putLong(followee).array();
     }
 
     static byte[] post(long author, long seq) {

@@ -7,7 +7,105 @@ import tinysns.api.Status;
 
 /** The values stored under {@link Keys}, with their fixed binary encodings. */
 final class Records {
+    /** The value of keys whose presence is all they say (timeline entries). */
+    static final byte[] EMPTY = new byte[0];
+
     private Records() {
+    }
+
+    /**
+     * The cluster's own values that nearly every command reads and every state change writes, in one record so that
+     * a command reads one key and writes it at most once: whose state this is (checked on every command, so state of
+     * another cluster is never mixed in), the cluster clock (the newest command stamp applied, which never runs
+     * backwards), and the number of the last outbox event.
+     */
+    record MetaRecord(int clusterId, int clusterCount, long clockMillis, long outboxHead) {
+        byte[] encode() {
+            return ByteBuffer.allocate(24).putInt(clusterId).putInt(clusterCount).putLong(clockMillis)
+                    .putLong(outboxHead).array();
+        }
+
+        static MetaRecord decode(byte[] b) {
+            ByteBuffer in = ByteBuffer.wrap(b);
+            return new MetaRecord(in.getInt(), in.getInt(), in.getLong(), in.getLong());
+        }
+    }
+
+    /**
+     * All followers of one user in one value: (follower, follow stamp) pairs of two big-endian longs, ascending by
+     * follower. A post's fan-out is then one point read instead of a range scan (an iterator per post costs several
+     * times a get); a follow or unfollow rewrites the value, which is fine because follows are far rarer than posts.
+     * An absent value means no followers; it is deleted rather than left empty.
+     */
+    static final class Followers {
+        private static final int PAIR = 16;
+
+        private Followers() {
+        }
+
+        static int count(byte[] packed) {
+            return packed == null ? 0 : packed.length / PAIR;
+        }
+
+        static long follower(byte[] packed, int i) {
+            return ByteBuffer.wrap(packed).getLong(i * PAIR);
+        }
+
+        static long stampMillis(byte[] packed, int i) {
+            return ByteBuffer.wrap(packed).getLong(i * PAIR + 8);
+        }
+
+        /** {@code packed} with {@code follower} added (or its stamp replaced), still ascending. */
+        static byte[] with(byte[] packed, long follower, long stampMillis) {
+            int count = count(packed);
+            int at = find(packed, follower);
+            boolean present = at >= 0;
+            int slot = present ? at : -at - 1;
+            ByteBuffer out = ByteBuffer.allocate((present ? count : count + 1) * PAIR);
+            if (slot > 0) {
+                out.put(packed, 0, slot * PAIR);
+            }
+            out.putLong(follower).putLong(stampMillis);
+            int after = present ? slot + 1 : slot;
+            if (after < count) {
+                out.put(packed, after * PAIR, (count - after) * PAIR);
+            }
+            return out.array();
+        }
+
+        /** {@code packed} without {@code follower}; null when none are left. */
+        static byte[] without(byte[] packed, long follower) {
+            int at = find(packed, follower);
+            if (at < 0) {
+                return packed;
+            }
+            int count = count(packed);
+            if (count == 1) {
+                return null;
+            }
+            byte[] out = new byte[(count - 1) * PAIR];
+            System.arraycopy(packed, 0, out, 0, at * PAIR);
+            System.arraycopy(packed, (at + 1) * PAIR, out, at * PAIR, (count - at - 1) * PAIR);
+            return out;
+        }
+
+        /** Binary search: the index of {@code follower}, or {@code -(insertion point) - 1}. */
+        private static int find(byte[] packed, long follower) {
+            int low = 0;
+            int high = count(packed) - 1;
+            while (low <= high) {
+                int mid = (low + high) >>> 1;
+                long v = follower(packed, mid);
+                if (v < follower) {
+                    low = mid + 1;
+                } else if (v > follower) {
+                    high = mid - 1;
+                } else {
+                    return mid;
+                }
+            }
+            return -(low + 1);
+        }
     }
 
     /** A user known to this cluster, local or remote. */

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -16,6 +15,8 @@ import tinysns.api.Session;
 import tinysns.api.Status;
 import tinysns.api.TimelineReply;
 import tinysns.domain.Records.FollowRecord;
+import tinysns.domain.Records.Followers;
+import tinysns.domain.Records.MetaRecord;
 import tinysns.domain.Records.PostRecord;
 import tinysns.domain.Records.SessionRecord;
 import tinysns.domain.Records.UserRecord;
@@ -51,22 +52,55 @@ public final class SnsStateMachine {
         if (command == null) {
             return refuse(Status.INVALID_COMMAND, "no command");
         }
-        checkIdentity(tx);
-        // The cluster's clock never runs backwards, even across a leader change to a node whose wall clock is behind.
-        long now = Math.max(command.stampMillis(), Records.decodeLong(tx.get(Keys.CLOCK), 0));
+        Step step = new Step(ownMeta(tx), command.stampMillis());
+        Applied applied = dispatch(command, step, tx);
+        if (step.changed) {
+            // The one write of the cluster's meta record, however many outbox events the command appended.
+            tx.put(Keys.META_STATE, step.encode(config));
+        }
+        return applied;
+    }
+
+    private Applied dispatch(Command command, Step step, KvWriter tx) {
         if (command instanceof LoginCommand login) {
-            return login(login, now, tx);
+            return login(login, step, tx);
         }
         if (command instanceof IngestCommand ingest) {
-            return ingest(ingest, now, tx);
+            return ingest(ingest, step, tx);
         }
         if (command instanceof SessionCommand write) {
-            return sessionWrite(write, now, tx);
+            return sessionWrite(write, step, tx);
         }
         return refuse(Status.INVALID_COMMAND, "unknown command " + command.getClass().getSimpleName());
     }
 
-    private Applied login(LoginCommand c, long now, KvWriter tx) {
+    /**
+     * The cluster-wide values every command needs (clock, outbox head, and the identity behind them), read once per
+     * command and written at most once, by the command's first state change ({@link Step#tick}).
+     */
+    private static final class Step {
+        /** The cluster's clock never runs backwards, even across a leader change to a node whose clock is behind. */
+        final long now;
+        long outboxHead;
+        boolean changed;
+
+        Step(MetaRecord meta, long stampMillis) {
+            this.now = Math.max(stampMillis, meta == null ? 0 : meta.clockMillis());
+            this.outboxHead = meta == null ? 0 : meta.outboxHead();
+        }
+
+        /** Called once by every command that changes state, before its first other write. */
+        void tick() {
+            changed = true;
+        }
+
+        byte[] encode(DomainConfig config) {
+            return new MetaRecord(config.clusterId(), config.clusterCount(), now, outboxHead).encode();
+        }
+    }
+
+    private Applied login(LoginCommand c, Step step, KvWriter tx) {
+        long now = step.now;
         long userId = c.userId();
         if (userId <= 0) {
             return refuse(Status.INVALID_COMMAND, "user id must be a positive integer, got " + userId);
@@ -80,10 +114,10 @@ public final class SnsStateMachine {
         if (tx.get(Keys.session(c.token())) != null) {
             return refuse(Status.INVALID_COMMAND, "session token already in use");
         }
-        tick(now, tx);
+        step.tick();
         if (tx.get(Keys.user(userId)) == null) {
             tx.put(Keys.user(userId), new UserRecord(config.clusterId(), now, 0).encode());
-            appendOutbox(new OutboxEvent(0, OutboxEvent.Type.USER, userId, 0, 0, now, null), tx);
+            appendOutbox(new OutboxEvent(0, OutboxEvent.Type.USER, userId, 0, 0, now, null), step, tx);
         }
         // One session per user keeps the session table bounded by the number of users.
         byte[] previous = tx.get(Keys.userSession(userId));
@@ -95,13 +129,14 @@ public final class SnsStateMachine {
         return Applied.of(Reply.of(Status.SUCCESS));
     }
 
-    private Applied sessionWrite(SessionCommand c, long now, KvWriter tx) {
+    private Applied sessionWrite(SessionCommand c, Step step, KvWriter tx) {
+        long now = step.now;
         SessionRecord session = validSession(tx, c.userId(), c.token(), now);
         if (session == null) {
             return refuse(Status.SESSION_INVALID, "not logged in as user " + c.userId() + " (unknown or expired session)");
         }
         if (c instanceof LogoutCommand) {
-            tick(now, tx);
+            step.tick();
             tx.delete(Keys.session(c.token()));
             tx.delete(Keys.userSession(c.userId()));
             return Applied.of(Reply.of(Status.SUCCESS));
@@ -118,11 +153,11 @@ public final class SnsStateMachine {
         }
         Applied applied;
         if (c instanceof FollowCommand f) {
-            applied = follow(c.userId(), f.targetId(), now, tx);
+            applied = follow(c.userId(), f.targetId(), step, tx);
         } else if (c instanceof UnfollowCommand u) {
-            applied = unfollow(c.userId(), u.targetId(), now, tx);
+            applied = unfollow(c.userId(), u.targetId(), step, tx);
         } else if (c instanceof PostCommand p) {
-            applied = post(c.userId(), p.text(), now, tx);
+            applied = post(c.userId(), p.text(), step, tx);
         } else {
             return refuse(Status.INVALID_COMMAND, "unknown command " + c.getClass().getSimpleName());
         }
@@ -134,7 +169,8 @@ public final class SnsStateMachine {
         return applied;
     }
 
-    private Applied follow(long userId, long targetId, long now, KvWriter tx) {
+    private Applied follow(long userId, long targetId, Step step, KvWriter tx) {
+        long now = step.now;
         if (targetId == userId) {
             return refuse(Status.ALREADY_EXISTS, "you cannot follow yourself");
         }
@@ -145,13 +181,14 @@ public final class SnsStateMachine {
         if (tx.get(Keys.following(userId, targetId)) != null) {
             return refuse(Status.ALREADY_EXISTS, "you already follow " + targetId);
         }
-        tick(now, tx);
+        step.tick();
         putFollow(userId, targetId, now, target, tx);
-        appendOutbox(new OutboxEvent(0, OutboxEvent.Type.FOLLOW, userId, targetId, 0, now, null), tx);
+        appendOutbox(new OutboxEvent(0, OutboxEvent.Type.FOLLOW, userId, targetId, 0, now, null), step, tx);
         return Applied.of(Reply.of(Status.SUCCESS));
     }
 
-    private Applied unfollow(long userId, long targetId, long now, KvWriter tx) {
+    private Applied unfollow(long userId, long targetId, Step step, KvWriter tx) {
+        long now = step.now;
         UserRecord target = targetId > 0 && targetId != userId ? user(tx, targetId) : null;
         if (target == null) {
             return refuse(Status.INVALID_USERNAME, targetId == userId ? "you cannot unfollow yourself" : "no user " + targetId);
@@ -160,13 +197,14 @@ public final class SnsStateMachine {
         if (edge == null) {
             return refuse(Status.NOT_A_FOLLOWER, "you do not follow " + targetId);
         }
-        tick(now, tx);
+        step.tick();
         removeFollow(userId, targetId, FollowRecord.decode(edge), target, tx);
-        appendOutbox(new OutboxEvent(0, OutboxEvent.Type.UNFOLLOW, userId, targetId, 0, now, null), tx);
+        appendOutbox(new OutboxEvent(0, OutboxEvent.Type.UNFOLLOW, userId, targetId, 0, now, null), step, tx);
         return Applied.of(Reply.of(Status.SUCCESS));
     }
 
-    private Applied post(long author, String text, long now, KvWriter tx) {
+    private Applied post(long author, String text, Step step, KvWriter tx) {
+        long now = step.now;
         String problem = PostText.problem(text, config.maxPostChars());
         if (problem != null) {
             return refuse(Status.INVALID_COMMAND, problem);
@@ -175,14 +213,14 @@ public final class SnsStateMachine {
         if (user == null) {
             return refuse(Status.INVALID_USERNAME, "no user " + author);
         }
-        tick(now, tx);
+        step.tick();
         long seq = user.lastPostSeq() + 1;
         List<Delivery> deliveries = storePost(author, seq, now, text, user, tx);
-        appendOutbox(new OutboxEvent(0, OutboxEvent.Type.POST, author, 0, seq, now, text), tx);
+        appendOutbox(new OutboxEvent(0, OutboxEvent.Type.POST, author, 0, seq, now, text), step, tx);
         return new Applied(new Reply(Status.SUCCESS, seq, null), deliveries);
     }
 
-    private Applied ingest(IngestCommand c, long now, KvWriter tx) {
+    private Applied ingest(IngestCommand c, Step step, KvWriter tx) {
         int origin = c.originCluster();
         if (origin < 1 || origin > config.clusterCount() || origin == config.clusterId()) {
             return refuse(Status.INVALID_COMMAND, "unknown origin cluster " + origin + " (this is cluster "
@@ -209,7 +247,7 @@ public final class SnsStateMachine {
             return refuse(Status.SYNC_GAP, "cluster " + config.clusterId() + " has applied cluster " + origin
                     + "'s events up to " + cursor + ", the batch starts at " + events.get(0).seq());
         }
-        tick(now, tx);
+        step.tick();
         List<Delivery> deliveries = new ArrayList<>();
         for (OutboxEvent e : events) {
             if (e.seq() > cursor) {
@@ -271,13 +309,20 @@ public final class SnsStateMachine {
     private void putFollow(long follower, long followee, long stampMillis, UserRecord target, KvWriter tx) {
         long firstPostSeq = (target == null ? 0 : target.lastPostSeq()) + 1;
         tx.put(Keys.following(follower, followee), new FollowRecord(stampMillis, firstPostSeq).encode());
-        tx.put(Keys.follower(followee, follower), Records.encodeLong(stampMillis));
+        byte[] key = Keys.followers(followee);
+        tx.put(key, Followers.with(tx.get(key), follower, stampMillis));
     }
 
     /** Removes the edge and, for a local follower, the followee's posts from the follower's timeline. */
     private void removeFollow(long follower, long followee, FollowRecord edge, UserRecord target, KvWriter tx) {
         tx.delete(Keys.following(follower, followee));
-        tx.delete(Keys.follower(followee, follower));
+        byte[] key = Keys.followers(followee);
+        byte[] rest = Followers.without(tx.get(key), follower);
+        if (rest == null) {
+            tx.delete(key);
+        } else {
+            tx.put(key, rest);
+        }
         if (!config.isLocal(follower) || target == null) {
             return;
         }
@@ -299,50 +344,47 @@ public final class SnsStateMachine {
         if (seq > user.lastPostSeq()) {
             tx.put(Keys.user(author), user.withLastPostSeq(seq).encode());
         }
+        byte[] followers = tx.get(Keys.followers(author));
+        int count = Followers.count(followers);
+        if (count == 0) {
+            return List.of();
+        }
         PostView view = new PostView(author, seq, stampMillis, text);
-        List<Delivery> deliveries = new ArrayList<>();
-        tx.scan(Keys.prefix(Keys.FOLLOWERS, author), Keys.prefixEnd(Keys.FOLLOWERS, author), (key, value) -> {
-            long follower = Keys.longAt(key, 9);
-            if (config.isLocal(follower) && Records.decodeLong(value, Long.MAX_VALUE) <= stampMillis) {
+        List<Delivery> deliveries = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            long follower = Followers.follower(followers, i);
+            if (config.isLocal(follower) && Followers.stampMillis(followers, i) <= stampMillis) {
                 deliveries.add(new Delivery(follower, view));
+                tx.put(Keys.timeline(follower, stampMillis, author, seq), Records.EMPTY);
             }
-            return true;
-        });
-        for (Delivery d : deliveries) {
-            tx.put(Keys.timeline(d.followerId(), stampMillis, author, seq), new byte[0]);
         }
         return deliveries;
     }
 
-    private void appendOutbox(OutboxEvent e, KvWriter tx) {
-        long seq = Records.decodeLong(tx.get(Keys.OUTBOX_HEAD), 0) + 1;
-        tx.put(Keys.outbox(seq), Records.encodeEvent(e));
-        tx.put(Keys.OUTBOX_HEAD, Records.encodeLong(seq));
-    }
-
-    /** Called once by every command that changes state, before its first other write. */
-    private void tick(long now, KvWriter tx) {
-        if (tx.get(Keys.IDENTITY) == null) {
-            tx.put(Keys.IDENTITY, identity());
+    private void appendOutbox(OutboxEvent e, Step step, KvWriter tx) {
+        if (!step.changed) {
+            throw new IllegalStateException("an outbox event before the command's tick");
         }
-        tx.put(Keys.CLOCK, Records.encodeLong(now));
-    }
-
-    private byte[] identity() {
-        return ByteBuffer.allocate(8).putInt(config.clusterId()).putInt(config.clusterCount()).array();
+        step.outboxHead++;
+        tx.put(Keys.outbox(step.outboxHead), Records.encodeEvent(e));
     }
 
     /**
-     * Refuses state that belongs to another cluster or another deployment size: applying to it would silently mix
-     * two clusters' data. An empty store gets this cluster's identity with its first change ({@link #tick}).
+     * The cluster's meta record, or null for an empty store. Refuses state that belongs to another cluster or another
+     * deployment size: applying to it would silently mix two clusters' data. An empty store gets this cluster's
+     * identity with its first change.
      */
-    private void checkIdentity(KvReader tx) {
-        byte[] identity = tx.get(Keys.IDENTITY);
-        if (identity != null && !Arrays.equals(identity, identity())) {
-            ByteBuffer in = ByteBuffer.wrap(identity);
-            throw new IllegalStateException("this state belongs to cluster " + in.getInt() + " of " + in.getInt()
-                    + ", not cluster " + config.clusterId() + " of " + config.clusterCount());
+    private MetaRecord ownMeta(KvReader tx) {
+        byte[] raw = tx.get(Keys.META_STATE);
+        if (raw == null) {
+            return null;
         }
+        MetaRecord meta = MetaRecord.decode(raw);
+        if (meta.clusterId() != config.clusterId() || meta.clusterCount() != config.clusterCount()) {
+            throw new IllegalStateException("this state belongs to cluster " + meta.clusterId() + " of "
+                    + meta.clusterCount() + ", not cluster " + config.clusterId() + " of " + config.clusterCount());
+        }
+        return meta;
     }
 
     private static Applied refuse(Status status, String detail) {
@@ -356,7 +398,11 @@ public final class SnsStateMachine {
      * calls this when it opens its data directory, before it serves anything.
      */
     public void verifyOwnership(KvReader state) {
-        checkIdentity(state);
+        if (state.get(Keys.LEGACY_IDENTITY) != null) {
+            throw new IllegalStateException("this state was written with an older key layout (before the meta record"
+                    + " and packed followers); start from an empty data directory");
+        }
+        ownMeta(state);
     }
 
     /** SUCCESS if {@code session} is a live session of its user, else SESSION_INVALID. */
@@ -385,9 +431,12 @@ public final class SnsStateMachine {
     }
 
     public List<Long> followers(KvReader state, long userId) {
-        List<Long> followers = new ArrayList<>();
-        state.scan(Keys.prefix(Keys.FOLLOWERS, userId), Keys.prefixEnd(Keys.FOLLOWERS, userId),
-                (k, v) -> followers.add(Keys.longAt(k, 9)));
+        byte[] packed = state.get(Keys.followers(userId));
+        int count = Followers.count(packed);
+        List<Long> followers = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            followers.add(Followers.follower(packed, i));
+        }
         return followers;
     }
 
@@ -466,7 +515,8 @@ public final class SnsStateMachine {
 
     /** The number of the last event in this cluster's outbox (0 if none). */
     public long outboxHead(KvReader state) {
-        return Records.decodeLong(state.get(Keys.OUTBOX_HEAD), 0);
+        byte[] meta = state.get(Keys.META_STATE);
+        return meta == null ? 0 : MetaRecord.decode(meta).outboxHead();
     }
 
     /** The highest outbox number of {@code origin} applied here (0 if none). */

@@ -15,6 +15,7 @@ import tinysns.api.Session;
 import tinysns.api.Status;
 import tinysns.kv.KvReader;
 import tinysns.kv.KvVisitor;
+import tinysns.kv.KvWriter;
 import tinysns.kv.MemoryKv;
 
 class SnsStateMachineTest {
@@ -290,17 +291,86 @@ class SnsStateMachineTest {
         }
     }
 
+    @Test
+    void followersStayAscendingThroughFollowsAndUnfollowsInAnyOrder() {
+        Session u1 = c1.login(1);
+        List<Session> fans = new ArrayList<>();
+        for (long id : new long[]{13, 4, 22, 7, 10}) {
+            fans.add(c1.login(id));
+        }
+        for (Session fan : fans) {
+            assertEquals(Status.SUCCESS, c1.follow(fan, 1).status());
+        }
+        assertEquals(List.of(4L, 7L, 10L, 13L, 22L), c1.list(u1).followers());
+        assertEquals(Status.SUCCESS, c1.unfollow(fans.get(3), 1).status()); // 7, in the middle
+        assertEquals(Status.SUCCESS, c1.unfollow(fans.get(1), 1).status()); // 4, the first
+        assertEquals(List.of(10L, 13L, 22L), c1.list(u1).followers());
+        c1.post(u1, "to 10, 13 and 22");
+        for (Session fan : fans) {
+            boolean follows = fan.userId() >= 10;
+            assertEquals(follows ? List.of("to 10, 13 and 22") : List.of(), c1.timelineTexts(fan), "user " + fan.userId());
+        }
+        for (int i : new int[]{4, 0, 2}) {
+            assertEquals(Status.SUCCESS, c1.unfollow(fans.get(i), 1).status());
+        }
+        assertEquals(List.of(), c1.list(u1).followers());
+        assertEquals(Status.SUCCESS, c1.follow(fans.get(1), 1).status(), "follow again after all left");
+        assertEquals(List.of(4L), c1.list(u1).followers());
+    }
+
+    @Test
+    void aPostReadsFourKeysScansNothingAndWritesTheMetaRecordOnce() {
+        Session author = c1.login(1);
+        for (long id : new long[]{4, 7, 10}) {
+            c1.follow(c1.login(id), 1);
+        }
+        CountingReader counting = new CountingReader(c1.kv);
+        Command post = new PostCommand(1, author.token(), c1.nextRequest(author), "hello").stamp(c1.clock.millis += 10);
+        Applied applied = c1.machine.apply(post, counting);
+        assertTrue(applied.reply().ok(), applied.reply().toString());
+        assertEquals(3, applied.deliveries().size());
+        assertEquals(0, counting.scans, "fan-out must not scan");
+        assertEquals(4, counting.gets, "meta, session, user, followers");
+        assertEquals(1, counting.metaPuts, "one meta write per command");
+        // meta, session, user, post, outbox event, one timeline entry per follower
+        assertEquals(5 + 3, counting.puts);
+    }
+
+    @Test
+    void refusedCommandsWriteNothingEvenOnAnEmptyStore() {
+        CountingReader counting = new CountingReader(new MemoryKv());
+        Applied refused = c1.machine.apply(new PostCommand(1, "t".repeat(20), 1, "x").stamp(5), counting);
+        assertEquals(Status.SESSION_INVALID, refused.reply().status());
+        assertEquals(0, counting.puts + counting.deletes);
+        assertEquals(0, c1.machine.outboxHead(counting));
+        c1.login(1);
+        int keys = c1.kv.size();
+        c1.post(new Session(1, "no-such-token-000000"), "x");
+        assertEquals(keys, c1.kv.size());
+    }
+
+    @Test
+    void stateInTheOlderKeyLayoutIsRefusedClearly() {
+        c1.login(1);
+        c1.kv.put(Keys.LEGACY_IDENTITY, new byte[8]);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> c1.machine.verifyOwnership(c1.kv));
+        assertTrue(e.getMessage().contains("older key layout"), e.getMessage());
+    }
+
     private String tokenOf(long userId) {
         byte[] t = c1.kv.get(Keys.userSession(userId));
         return new String(t, java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** Counts what a read touches. */
-    private static final class CountingReader implements KvReader {
+    /** Counts what a read (or a command, over a {@link MemoryKv}) touches. */
+    private static final class CountingReader implements KvWriter {
         final KvReader inner;
         int scans;
         int visited;
         int gets;
+        int puts;
+        int deletes;
+        int metaPuts;
 
         CountingReader(KvReader inner) {
             this.inner = inner;
@@ -319,6 +389,21 @@ class SnsStateMachineTest {
                 visited++;
                 return visitor.visit(k, v);
             });
+        }
+
+        @Override
+        public void put(byte[] key, byte[] value) {
+            puts++;
+            if (java.util.Arrays.equals(key, Keys.META_STATE)) {
+                metaPuts++;
+            }
+            ((KvWriter) inner).put(key, value);
+        }
+
+        @Override
+        public void delete(byte[] key) {
+            deletes++;
+            ((KvWriter) inner).delete(key);
         }
     }
 }

@@ -72,6 +72,82 @@ class RocksKvStoreTest {
     }
 
     @Test
+    void committedBatchHoldsDeletesOverwritesAndLongValuesAndDropsRolledBackWrites() {
+        byte[] big = new byte[70_000]; // a three-byte varint length
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) i;
+        }
+        byte[] medium = new byte[200]; // two bytes
+        try (RocksKvStore store = RocksKvStore.open(tmp.resolve("db"), StoreOptions.defaults())) {
+            try (ApplyBatch batch = store.begin()) {
+                batch.put(b("Ka"), b("1"));
+                batch.put(b("Kb"), b("2"));
+                batch.put(b("Ke"), b(""));
+                batch.commit(1);
+            }
+            try (ApplyBatch batch = store.begin()) {
+                batch.savepoint();
+                batch.put(b("Ka"), b("one"));
+                batch.delete(b("Kb"));
+                batch.put(b("Kc"), big);
+                batch.releaseSavepoint();
+                batch.savepoint();
+                batch.put(b("Ka"), b("rolled back"));
+                batch.delete(b("Kc"));
+                batch.put(b("Kd"), medium);
+                batch.savepoint();
+                batch.put(b("Kd"), b("nested"));
+                batch.releaseSavepoint();
+                assertArrayEquals(b("nested"), batch.get(b("Kd")));
+                batch.rollbackToSavepoint();
+                assertArrayEquals(b("one"), batch.get(b("Ka")));
+                assertArrayEquals(big, batch.get(b("Kc")));
+                assertNull(batch.get(b("Kd")));
+                batch.savepoint();
+                batch.put(b("Kd"), medium);
+                batch.releaseSavepoint();
+                batch.commit(2);
+            }
+        }
+        try (RocksKvStore reopened = RocksKvStore.open(tmp.resolve("db"), StoreOptions.defaults())) {
+            assertEquals(2, reopened.appliedIndex());
+            assertArrayEquals(b("one"), reopened.reader().get(b("Ka")));
+            assertNull(reopened.reader().get(b("Kb")));
+            assertArrayEquals(big, reopened.reader().get(b("Kc")));
+            assertArrayEquals(medium, reopened.reader().get(b("Kd")));
+            assertArrayEquals(b(""), reopened.reader().get(b("Ke")));
+        }
+    }
+
+    /**
+     * The state db skips its WAL (the Raft log is the source of truth): a crash loses the memtable, and with it the
+     * applied index of what it held, so the database reopens as an earlier consistent state for the log to replay onto.
+     */
+    @Test
+    void aCrashLosesUnflushedBatchesTogetherWithTheirAppliedIndex() {
+        Path crashed = tmp.resolve("crashed");
+        try (RocksKvStore store = RocksKvStore.open(tmp.resolve("db"), StoreOptions.defaults())) {
+            try (ApplyBatch batch = store.begin()) {
+                batch.put(b("Ka"), b("1"));
+                batch.commit(1);
+            }
+            store.checkpointTo(tmp.resolve("cp")); // flushes the memtable: index 1 is on disk now
+            for (int i = 2; i <= 5; i++) {
+                try (ApplyBatch batch = store.begin()) {
+                    batch.put(b("Ka"), b(Integer.toString(i)));
+                    batch.put(b("Kb" + i), b("x"));
+                    batch.commit(i);
+                }
+            }
+            TestDirs.copyTree(tmp.resolve("db"), crashed); // the files a kill -9 would leave now
+        }
+        try (RocksKvStore reopened = RocksKvStore.open(crashed, StoreOptions.defaults())) {
+            assertEquals(1, reopened.appliedIndex());
+            assertEquals(List.of("Ka=1"), keys(reopened.reader(), "K", "L"));
+        }
+    }
+
+    @Test
     void checkpointCanReplaceAnotherStore() {
         try (RocksKvStore source = RocksKvStore.open(tmp.resolve("a"), StoreOptions.defaults());
              RocksKvStore target = RocksKvStore.open(tmp.resolve("b"), StoreOptions.defaults())) {

@@ -28,6 +28,25 @@ public final class TestDirs {
         }
     }
 
+    /**
+     * Copies {@code source} to {@code target} file by file while whatever owns it may still run: what a kill -9 at that
+     * moment would leave on disk (the page cache holds every completed write, fsynced or not).
+     */
+    public static void copyTree(Path source, Path target) {
+        try (java.util.stream.Stream<Path> walk = Files.walk(source)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path to = target.resolve(source.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + source + " to " + target, e);
+        }
+    }
+
     public static void deleteQuietly(Path dir) {
         try {
             RocksKvStore.deleteRecursively(dir);

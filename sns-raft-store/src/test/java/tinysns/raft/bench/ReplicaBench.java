@@ -31,7 +31,7 @@ import tinysns.store.StoreOptions;
  * Throughput and latency of one 2-voter cluster in one JVM on 127.0.0.1, fsync on (JRaft's default). Not a test: run
  * it by hand (docs/performance.md has the command).
  *
- * <pre>ReplicaBench [seconds=10] [inFlight=64] [sequentialPosts=5000] [users=64] [followersPerUser=5]</pre>
+ * <pre>ReplicaBench [seconds=10] [inFlight=64] [sequentialPosts=5000] [users=64] [followersPerUser=5] [warmUpSeconds=10]</pre>
  *
  * <p>(a) posts committed per second with {@code inFlight} proposals outstanding, (b) latency of one post at a time
  * (propose → applied on the leader, which includes the follower's fsync).
@@ -54,6 +54,9 @@ public final class ReplicaBench {
         int sequential = arg(args, 2, 5000);
         int users = arg(args, 3, 64);
         int followers = arg(args, 4, 5);
+        // Until C2 has compiled JRaft's, Bolt's and our hot paths, throughput climbs for ~10 s on 2 cores that the
+        // compiler shares with the load; a shorter warm-up measures the JIT, not the replica.
+        int warmUpSeconds = arg(args, 5, 10);
 
         codecCost();
         applyCost(users, followers);
@@ -75,10 +78,14 @@ public final class ReplicaBench {
             System.out.printf("setup: %d users, each followed by %d, leader %s%n", users, followers,
                     leader.raftAddress());
 
-            bench.throughput(leader, users, inFlight, 2); // warm-up
+            bench.throughput(leader, users, inFlight, warmUpSeconds);
+            long cpu0 = processCpuNanos();
+            long wall0 = System.nanoTime();
             double perSecond = bench.throughput(leader, users, inFlight, seconds);
-            System.out.printf("(a) throughput: %.0f posts/s committed (%d in flight, %d s)%n", perSecond, inFlight,
-                    seconds);
+            double cpuCores = (processCpuNanos() - cpu0) / (double) (System.nanoTime() - wall0);
+            System.out.printf("(a) throughput: %.0f posts/s committed (%d in flight, %d s); this JVM used %.2f cores,"
+                    + " %.0f us of CPU per post (both replicas, client, GC, JIT)%n", perSecond, inFlight, seconds,
+                    cpuCores, cpuCores * 1e6 / perSecond);
 
             bench.latency(leader, users, 500); // warm-up
             long[] nanos = bench.latency(leader, users, sequential);
@@ -132,7 +139,15 @@ public final class ReplicaBench {
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         int u = 0;
+        boolean verbose = Boolean.getBoolean("bench.progress");
+        long nextReport = start + TimeUnit.SECONDS.toNanos(1);
+        long reported = 0;
         while (System.nanoTime() < end) {
+            if (verbose && System.nanoTime() >= nextReport) {
+                System.out.printf("  %d posts/s%n", ok.get() - reported);
+                reported = ok.get();
+                nextReport += TimeUnit.SECONDS.toNanos(1);
+            }
             slots.acquire();
             u = u % users + 1;
             CompletableFuture<Applied> f = leader.propose(
@@ -268,6 +283,11 @@ public final class ReplicaBench {
 
     private static double ms(long nanos) {
         return nanos / 1e6;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static String rss() {
