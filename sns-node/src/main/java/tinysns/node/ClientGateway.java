@@ -194,7 +194,7 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
         long deadline = System.currentTimeMillis() + wait;
         while (true) {
             long generation = outboxWatch.generation();
-            OutboxBatch batch = read(kv -> new OutboxBatch(Status.SUCCESS, origin,
+            OutboxBatch batch = readApplied(kv -> new OutboxBatch(Status.SUCCESS, origin,
                     toApi(machine.readOutbox(kv, fromSeq, limit)), machine.outboxHead(kv)),
                     failed -> new OutboxBatch(failed, origin, List.of(), 0));
             long left = deadline - System.currentTimeMillis();
@@ -234,7 +234,7 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
         if (!authorized(secret)) {
             throw new SecurityException("wrong or missing deployment secret");
         }
-        return read(kv -> machine.cursor(kv, originCluster), failed -> {
+        return readApplied(kv -> machine.cursor(kv, originCluster), failed -> {
             throw new IllegalStateException("cannot read the cursor of cluster " + originCluster + ": " + failed);
         });
     }
@@ -306,6 +306,19 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
             Thread.currentThread().interrupt();
             return onFailure.apply(Status.TIMEOUT);
         }
+    }
+
+    /**
+     * A read of this master's applied state, without a ReadIndex round. Enough for synchronization: the outbox holds
+     * only committed events, so a stale view can only be behind, and being behind at worst re-sends events that the
+     * target skips by its cursor (or reads a lower cursor, with the same effect). A ReadIndex round per long-poll
+     * wake-up, once per target for every post, stalled the cluster's writes (p99 post latency 258 ms vs 8 ms).
+     */
+    private <T> T readApplied(Function<KvReader, T> query, Function<Status, T> onFailure) {
+        if (!replica.isLeader()) {
+            return onFailure.apply(Status.NOT_MASTER);
+        }
+        return replica.readLocal(query);
     }
 
     /** A session check against this replica's state; keepAlive is too frequent for a ReadIndex round each time. */

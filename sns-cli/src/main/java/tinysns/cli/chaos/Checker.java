@@ -80,7 +80,12 @@ public final class Checker {
         long checkStart = System.currentTimeMillis();
         long since = config.sinceMillis() > 0 ? config.sinceMillis() : checkStart;
         String lag = awaitConverged(probe, config.convergeTimeout());
-        long convergedAt = System.currentTimeMillis();
+        // The workload watches from its last write on and notes when it first saw convergence; this check only
+        // confirms it still holds (it started later, so it would see the moment late).
+        long observedAt = System.currentTimeMillis();
+        long noted = recordedConvergence(config.record());
+        // A note from before the last fault says nothing about recovering from it.
+        long convergedAt = noted >= since && noted <= observedAt ? noted : observedAt;
         long convergenceMillis = lag.isEmpty() ? Math.max(0, convergedAt - since) : -1;
         if (!lag.isEmpty()) {
             problems.add("not converged within " + config.convergeTimeout().toSeconds() + " s: " + lag);
@@ -126,6 +131,17 @@ public final class Checker {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** When the workload first saw the deployment converged ({@code # converged=MS}), or 0 if it did not note it. */
+    private static long recordedConvergence(Path record) throws IOException {
+        long converged = 0;
+        for (String line : Files.readAllLines(record, StandardCharsets.UTF_8)) {
+            if (line.startsWith("# converged=")) {
+                converged = Long.parseLong(line.substring("# converged=".length()).strip());
+            }
+        }
+        return converged;
     }
 
     /** The users of the record: those its header names ({@code clients=N firstUser=F}) and every acting user. */

@@ -89,6 +89,13 @@ public final class Workload {
                 thread.join();
             }
             record.comment("end=" + System.currentTimeMillis());
+            // Watch for convergence from here, in this already running process: a checker started afterwards would
+            // first see it seconds late (this JVM's exit plus the checker's start) and report that as convergence.
+            String lag = Checker.awaitConverged(new DeploymentProbe(config.host(), config.port()),
+                    Duration.ofSeconds(60));
+            if (lag.isEmpty()) {
+                record.comment("converged=" + System.currentTimeMillis());
+            }
         }
         return new Summary(ok.get(), failed.get(), unknown.get(), reconnects.get(), List.copyOf(fatal));
     }
