@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # sns-up.sh: starts a whole local Tiny SNS deployment in the background and waits until every cluster has a master.
 #
-#   scripts/sns-up.sh [--clusters N] [--run-dir DIR] [--base-port P] [--wait SECONDS]
+#   scripts/sns-up.sh [--clusters N] [--replicas R] [--run-dir DIR] [--base-port P] [--wait SECONDS]
 #
-#   --clusters N    clusters to start (default 3); each gets 2 servers (nodes) and 2 synchronizers
+#   --clusters N    clusters to start (default 3); each gets R servers (nodes) and 2 synchronizers
+#   --replicas R    servers per cluster (default 2: a master/slave pair that the coordinator fails over;
+#                   3 or more: Raft's own election fails over and the coordinator follows the leader)
 #   --run-dir DIR   logs, pid files, data and tmp of this deployment (default ./run, made absolute)
 #   --base-port P   the RMI registry's port (default 9000); every other port moves by P - 9000
 #   --wait SECONDS  how long to wait for a master in every cluster (default 60)
@@ -22,6 +24,7 @@ root="$(cd "$script_dir/.." && pwd)"
 source "$script_dir/lib.sh"
 
 clusters=3
+replicas=2
 run_dir="./run"
 base_port=9000
 wait_seconds=60
@@ -33,6 +36,8 @@ while (($#)); do
     case "$1" in
         --clusters) clusters="${2:?--clusters needs a value}"; shift 2 ;;
         --clusters=*) clusters="${1#*=}"; shift ;;
+        --replicas) replicas="${2:?--replicas needs a value}"; shift 2 ;;
+        --replicas=*) replicas="${1#*=}"; shift ;;
         --run-dir) run_dir="${2:?--run-dir needs a value}"; shift 2 ;;
         --run-dir=*) run_dir="${1#*=}"; shift ;;
         --base-port) base_port="${2:?--base-port needs a value}"; shift 2 ;;
@@ -47,6 +52,10 @@ done
 is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 if ! is_uint "$clusters" || ((clusters < 1)); then
     echo "sns-up: --clusters must be a positive integer" >&2
+    exit 2
+fi
+if ! is_uint "$replicas" || ((replicas < 2 || replicas > 9)); then
+    echo "sns-up: --replicas must be 2 to 9 (a cluster's servers share its ports c*10000 + n - 1)" >&2
     exit 2
 fi
 if ! is_uint "$base_port" || ((base_port < 1024)); then
@@ -118,7 +127,7 @@ start() {
     echo "registry          127.0.0.1:$registry_port   (JDK rmiregistry; clients use -k $registry_port)"
     echo "coordinator       127.0.0.1:$export_port   (RMI object, bound as sns/coordinator)"
     for ((c = 1; c <= clusters; c++)); do
-        for n in 1 2; do
+        for ((n = 1; n <= replicas; n++)); do
             echo "node-$c.$n          service 127.0.0.1:$(server_port "$c" "$n")  raft 127.0.0.1:$(raft_port "$c" "$n")"
         done
         for n in 1 2; do
@@ -147,8 +156,11 @@ start coordinator "$small_heap" "$script_dir/sns" coordinator --host 127.0.0.1 -
     --export-port "$export_port" --clusters "$clusters" --heartbeat "$heartbeat" --dead-after "$dead_after" \
     --data-dir "$run_dir/coordinator"
 for ((c = 1; c <= clusters; c++)); do
-    peers="127.0.0.1:$(raft_port "$c" 1),127.0.0.1:$(raft_port "$c" 2)"
-    for n in 1 2; do
+    peers="127.0.0.1:$(raft_port "$c" 1)"
+    for ((n = 2; n <= replicas; n++)); do
+        peers="$peers,127.0.0.1:$(raft_port "$c" "$n")"
+    done
+    for ((n = 1; n <= replicas; n++)); do
         start "node-$c.$n" "$node_heap" "$script_dir/sns" node --cluster "$c" --id "$n" --host 127.0.0.1 \
             -h 127.0.0.1 -k "$registry_port" --port "$(server_port "$c" "$n")" --raft-port "$(raft_port "$c" "$n")" \
             --peers "$peers" --data-dir "$run_dir/data/cluster-$c/node-$n" --clusters "$clusters" \

@@ -18,15 +18,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import tinysns.api.CoordinatorService;
 import tinysns.api.PostView;
 import tinysns.api.ProcessKind;
 import tinysns.api.ProcessStatus;
 import tinysns.api.Role;
-import tinysns.api.ServerAddress;
 import tinysns.api.Status;
-import tinysns.api.SyncService;
-import tinysns.api.rmi.RmiEndpoints;
+import tinysns.cli.chaos.Checker;
+import tinysns.cli.chaos.DeploymentProbe;
 import tinysns.domain.Command;
 import tinysns.domain.DomainConfig;
 import tinysns.domain.FollowCommand;
@@ -131,7 +129,9 @@ class SyncExactlyOnceIT {
                 }
             }
 
-            awaitConverged(Duration.ofSeconds(60));
+            String lag = Checker.awaitConverged(new DeploymentProbe(Deployment.HOST, port), Duration.ofSeconds(60));
+            assertEquals("", lag, "every cluster applied every outbox and each replica pair agrees\n"
+                    + deployment.statusText());
 
             for (long u = 1; u <= USERS; u++) {
                 WorkloadUser user = users.get(u);
@@ -178,52 +178,5 @@ class SyncExactlyOnceIT {
             }
         }
         throw new AssertionError("no live master synchronizer in cluster " + cluster + ":\n" + deployment.statusText());
-    }
-
-    /** Every cluster has applied every other cluster's whole outbox (bounded). */
-    private void awaitConverged(Duration timeout) throws Exception {
-        CoordinatorService coordinator = RmiEndpoints.lookup(Deployment.HOST, deployment.registryPort(),
-                CoordinatorService.REGISTRY_NAME, CoordinatorService.class);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String lag = "";
-        while (System.nanoTime() < deadline) {
-            try {
-                lag = lag(coordinator);
-                if (lag.isEmpty()) {
-                    return;
-                }
-            } catch (Exception e) {
-                lag = e.toString();
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("clusters did not converge within " + timeout.toSeconds() + " s: " + lag + "\n"
-                + deployment.statusText());
-    }
-
-    private static String lag(CoordinatorService coordinator) throws Exception {
-        int clusters = coordinator.clusterCount();
-        StringBuilder lag = new StringBuilder();
-        for (int origin = 1; origin <= clusters; origin++) {
-            long head = sync(coordinator, origin).readOutbox(null, Long.MAX_VALUE / 2, 1, 0).head();
-            for (int target = 1; target <= clusters; target++) {
-                if (target != origin) {
-                    long cursor = sync(coordinator, target).cursor(null, origin);
-                    if (cursor != head) {
-                        lag.append(" cluster ").append(target).append(" has ").append(cursor).append(" of ")
-                                .append(origin).append("'s ").append(head);
-                    }
-                }
-            }
-        }
-        return lag.toString();
-    }
-
-    private static SyncService sync(CoordinatorService coordinator, int cluster) throws Exception {
-        ServerAddress a = coordinator.getClusterMaster(cluster);
-        if (a == null) {
-            throw new IllegalStateException("no master for cluster " + cluster);
-        }
-        return RmiEndpoints.lookup(a.host(), a.port(), a.registryName(), SyncService.class);
     }
 }

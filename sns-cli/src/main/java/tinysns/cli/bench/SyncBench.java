@@ -40,6 +40,14 @@ public final class SyncBench implements Callable<Integer> {
     @Option(names = "--writers", defaultValue = "64", description = "Users posting at once (default: ${DEFAULT-VALUE}).")
     int writers;
 
+    @Option(names = "--post-only", description = "Post and report, without waiting for the other clusters (to build a "
+            + "backlog while cluster 1's synchronizers are stopped; see scripts/bench-sync.sh).")
+    boolean postOnly;
+
+    @Option(names = "--drain-only", description = "Post nothing: measure how fast the other clusters' cursors reach "
+            + "cluster 1's outbox head from where they are now (start cluster 1's synchronizer right after).")
+    boolean drainOnly;
+
     @Option(names = "--secret-file", paramLabel = "FILE",
             description = "The deployment's shared secret, needed to read cursors (default: none).")
     Path secretFile;
@@ -56,6 +64,9 @@ public final class SyncBench implements Callable<Integer> {
         }
         CoordinatorService coord = RmiEndpoints.lookup(coordinator.host(), coordinator.port(),
                 CoordinatorService.REGISTRY_NAME, CoordinatorService.class);
+        if (drainOnly) {
+            return drain(coord, secret, clusters);
+        }
         List<BenchUser> users = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(writers);
         try {
@@ -83,6 +94,12 @@ public final class SyncBench implements Callable<Integer> {
                 f.get(10, TimeUnit.MINUTES);
             }
             long posted = System.nanoTime();
+            if (postOnly) {
+                double seconds = (posted - start) / 1e9;
+                System.out.printf("posts committed in cluster 1: %d in %.2f s = %.0f posts/s (%d writers)%n", events,
+                        seconds, events / seconds, writers);
+                return 0;
+            }
             long head = origin.readOutbox(secret, Long.MAX_VALUE / 2, 1, 0).head();
             long lagAtPosted = 0;
             for (int target = 2; target <= clusters; target++) {
@@ -113,6 +130,42 @@ public final class SyncBench implements Callable<Integer> {
             pool.shutdownNow();
             users.forEach(BenchUser::close);
         }
+    }
+
+    /** Times the other clusters' catch-up on cluster 1's outbox from their current cursors (a backlog). */
+    private int drain(CoordinatorService coord, String secret, int clusters) throws Exception {
+        long head = sync(coord, 1).readOutbox(secret, Long.MAX_VALUE / 2, 1, 0).head();
+        // The clock starts when the synchronizer starts carrying (its JVM start and promotion are not its speed).
+        SyncService first = sync(coord, 2);
+        long idle = first.cursor(secret, 1);
+        long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long moved;
+        while ((moved = first.cursor(secret, 1)) == idle) {
+            if (System.nanoTime() > wait) {
+                throw new IllegalStateException("cluster 2's cursor for cluster 1 did not move within 60 s; is cluster "
+                        + "1's synchronizer running?");
+            }
+            Thread.sleep(1);
+        }
+        long start = System.nanoTime();
+        long[] from = new long[clusters + 1];
+        from[2] = moved;
+        long deadline = start + TimeUnit.MINUTES.toNanos(5);
+        for (int target = 2; target <= clusters; target++) {
+            SyncService into = sync(coord, target);
+            while (into.cursor(secret, 1) < head) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cluster " + target + " did not catch up within 5 minutes");
+                }
+                Thread.sleep(2);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long backlog = head - from[2]; // measured from the first movement on
+        System.out.printf("backlog of %d events drained into each of %d clusters in %.2f s = %.0f events/s per target"
+                + " (%.0f events/s carried in all)%n", backlog, clusters - 1, seconds, backlog / seconds,
+                backlog * (clusters - 1) / seconds);
+        return 0;
     }
 
     private static SyncService sync(CoordinatorService coord, int cluster) throws Exception {
