@@ -145,6 +145,7 @@ public final class ClusterReplica implements AutoCloseable {
             close();
             throw e;
         }
+        QuietSignals.takeBackUsr2();
         if (started == null) {
             close();
             throw new IllegalStateException("JRaft node " + self + " of " + options.groupId() + " failed to start");
