@@ -114,11 +114,11 @@ public final class NodeCommand implements Callable<Integer> {
     }
 
     public int effectivePort() {
-        return port != null ? port : cluster * 10000 + id - 1;
+        return port != null ? port : NodeOptions.defaultServicePort(cluster, id);
     }
 
     public int effectiveRaftPort() {
-        return raftPort != null ? raftPort : defaultRaftPort(cluster, id);
+        return raftPort != null ? raftPort : NodeOptions.defaultRaftPort(cluster, id);
     }
 
     public Path effectiveDataDir() {
@@ -131,13 +131,9 @@ public final class NodeCommand implements Callable<Integer> {
         }
         List<String> defaults = new ArrayList<>();
         for (int member = 1; member <= replicas; member++) {
-            defaults.add(host + ":" + defaultRaftPort(cluster, member));
+            defaults.add(host + ":" + NodeOptions.defaultRaftPort(cluster, member));
         }
         return List.copyOf(defaults);
-    }
-
-    static int defaultRaftPort(int cluster, int member) {
-        return cluster * 10000 + 100 + member - 1;
     }
 
     @Override
