@@ -2,7 +2,7 @@
 # chaos.sh: a seeded fault run against a local deployment, judged by the checker.
 #
 #   scripts/chaos.sh [--duration S] [--kill-every S] [--restart-after S] [--clients N] [--run-dir DIR]
-#                    [--base-port P] [--seed N] [--max-convergence S]
+#                    [--base-port P] [--seed N] [--max-convergence S] [--tls]
 #
 #   --duration S        how long the workload posts (default 60)
 #   --kill-every S      one fault every S seconds (default 8)
@@ -12,6 +12,8 @@
 #   --base-port P       registry port when this script starts the deployment (default 11000; ports stay below 32768)
 #   --seed N            seeds the fault schedule and the workload (default: from the clock; always printed)
 #   --max-convergence S FAIL if convergence takes longer (default 5)
+#   --tls               start the deployment with sns-up.sh --tls (a running one is used as it is: TLS if its
+#                       ports.txt says so)
 #
 # Steps: start the deployment (unless running) → run `sns chaos workload` in the background → while it runs, one
 # fault every --kill-every seconds, on a seeded schedule: kill -9 a cluster's master server (most often), its slave
@@ -38,6 +40,7 @@ run_dir="./run-chaos"
 base_port=11000
 seed=""
 max_convergence=5
+up_tls=()
 while (($#)); do
     case "$1" in
         --duration) duration="${2:?}"; shift 2 ;;
@@ -48,6 +51,7 @@ while (($#)); do
         --base-port) base_port="${2:?}"; shift 2 ;;
         --seed) seed="${2:?}"; shift 2 ;;
         --max-convergence) max_convergence="${2:?}"; shift 2 ;;
+        --tls) up_tls=(--tls); shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "chaos: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -94,7 +98,7 @@ for pid_file in "$run_dir"/pids/*.pid; do
     is_our_process "$(cat "$pid_file" 2>/dev/null)" "$run_dir" && live_pids=$((live_pids + 1))
 done
 if ((live_pids == 0)); then
-    "$script_dir/sns-up.sh" --run-dir "$run_dir" --base-port "$base_port" >"$chaos_dir/up.log" 2>&1 \
+    "$script_dir/sns-up.sh" --run-dir "$run_dir" --base-port "$base_port" "${up_tls[@]}" >"$chaos_dir/up.log" 2>&1 \
         || { started_deployment=1; echo "chaos: sns-up.sh failed:" >&2; tail -n 20 "$chaos_dir/up.log" >&2; exit 1; }
     started_deployment=1
     echo "chaos: started a deployment (sns-up.sh, base port $base_port)"
@@ -103,6 +107,7 @@ else
 fi
 registry_port="$(awk '/^registry/ { split($2, a, ":"); print a[2]; exit }' "$run_dir/ports.txt")"
 clusters="$(grep -c '^node-.*\.1 ' "$run_dir/ports.txt")"
+use_deployment_tls "$run_dir" # status, workload and check speak TLS when the deployment does
 dead_after_s=$(( $(echo "${SNS_DEAD_AFTER:-2s}" | sed -E 's/ms$//; s/s$/000/') / 1000 ))
 ((dead_after_s >= 1)) || dead_after_s=1
 

@@ -38,6 +38,7 @@ fi
 run_dir="$(cd "$run_dir" && pwd)"
 registry_port="$(awk '/^registry/ { split($2, a, ":"); print a[2]; exit }' "$run_dir/ports.txt")"
 [[ "$registry_port" =~ ^[0-9]+$ ]] || { echo "kill-master: cannot read the registry port from $run_dir/ports.txt" >&2; exit 1; }
+use_deployment_tls "$run_dir" # a deployment started with sns-up.sh --tls is asked over TLS
 
 if ! status="$(SNS_HEAP=64m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" status -h 127.0.0.1 -k "$registry_port" 2>&1)"; then
     echo "kill-master: the coordinator does not answer on 127.0.0.1:$registry_port:" >&2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sns-up.sh: starts a whole local Tiny SNS deployment in the background and waits until every cluster has a master.
 #
-#   scripts/sns-up.sh [--clusters N] [--replicas R] [--run-dir DIR] [--base-port P] [--wait SECONDS]
+#   scripts/sns-up.sh [--clusters N] [--replicas R] [--run-dir DIR] [--base-port P] [--wait SECONDS] [--tls]
 #
 #   --clusters N    clusters to start (default 3); each gets R servers (nodes) and 2 synchronizers
 #   --replicas R    servers per cluster (default 2: a master/slave pair that the coordinator fails over;
@@ -9,25 +9,35 @@
 #   --run-dir DIR   logs, pid files, data and tmp of this deployment (default ./run, made absolute)
 #   --base-port P   the RMI registry's port (default 9000); every other port moves by P - 9000
 #   --wait SECONDS  how long to wait for a master in every cluster (default 60)
+#   --tls           every process speaks RMI over TLS with mutual authentication, using the deployment key in
+#                   <run>/tls/ (keystore.p12 + keystore.pass, mode 600; made with keytool on first use, then
+#                   reused); the registry (`sns registry`) gets --tls too.
+#                   Clients need the same key: tsc --tls <run>/tls ... (or SNS_TLS_DIR=<run>/tls)
 #
 # Processes (one JVM each, heap set deliberately: 14 JVMs share this machine — DESIGN.md §9):
-#   rmiregistry (P), coordinator (object on P+1), per cluster c: node-c.1, node-c.2, sync-c.1, sync-c.2.
+#   registry (P; `sns registry`, pid file rmiregistry.pid), coordinator (object on P+1), per cluster c: node-c.1, node-c.2, sync-c.1, sync-c.2.
 # Each writes <run>/logs/<name>.log and <run>/pids/<name>.pid; ports are listed in <run>/ports.txt.
+# <run>/secret (mode 600, made once and kept) is the deployment's shared secret, passed to every role as --secret-file.
 # Stop with scripts/sns-down.sh --run-dir <run>. Does nothing (exit 0) if the run dir's processes still live.
 # Environment: SNS_NODE_HEAP (default 256m), SNS_SMALL_HEAP (registry, coordinator, syncs; default 96m),
-#              SNS_HEARTBEAT (default 500ms), SNS_DEAD_AFTER (default 2s).
+#              SNS_HEARTBEAT (default 500ms), SNS_DEAD_AFTER (default 2s),
+#              SNS_POST_RATE (posts/s one session may make, `sns node --post-rate`; default the node's 50, 0 = off:
+#              benchmarks that post faster than that from one user need it raised or off).
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 root="$(cd "$script_dir/.." && pwd)"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$script_dir/lib.sh"
+# Only --tls decides: an SNS_TLS_DIR inherited from the shell must not turn some processes to TLS and not others.
+unset SNS_TLS_DIR
 
 clusters=3
 replicas=2
 run_dir="./run"
 base_port=9000
 wait_seconds=60
+tls=0
 
 # The header comment above, without its '#'.
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
@@ -44,6 +54,7 @@ while (($#)); do
         --base-port=*) base_port="${1#*=}"; shift ;;
         --wait) wait_seconds="${2:?--wait needs a value}"; shift 2 ;;
         --wait=*) wait_seconds="${1#*=}"; shift ;;
+        --tls) tls=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "sns-up: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -98,16 +109,33 @@ if [[ ! -f "$jar" || ! -d "$root/sns-cli/target/lib" ]]; then
     echo "sns-up: building the jars (mvn -B -q -DskipTests package)..."
     (cd "$root" && mvn -B -q -DskipTests package)
 fi
-api_jar="$(find "$root/sns-cli/target/lib" -maxdepth 1 -name 'sns-api-*.jar' | head -n 1)"
-[[ -n "$api_jar" ]] || { echo "sns-up: no sns-api jar in $root/sns-cli/target/lib" >&2; exit 1; }
 
 mkdir -p "$run_dir/logs" "$run_dir/pids" "$run_dir/tmp" "$run_dir/data" "$run_dir/coordinator"
 rm -f "$run_dir"/pids/*.pid
+# The deployment's shared secret (mode 600, kept across restarts): the coordinator accepts heartbeats, and the nodes
+# accept synchronization calls, only from processes that present it. Clients never need it.
+secret_file="$run_dir/secret"
+ensure_secret "$secret_file"
+
+# --tls: the deployment's key pair, self-signed, in <run>/tls (owner-only files; reused if present). The password
+# lives in a file beside it and reaches every JVM as a path, so it never shows in ps.
+tls_args=()
+if ((tls)); then
+    tls_dir="$run_dir/tls"
+    made="$(ensure_tls_key "$tls_dir" "$(basename "$run_dir")")" || { echo "sns-up: no TLS key" >&2; exit 1; }
+    [[ -z "$made" ]] || echo "sns-up: $made"
+    tls_args=(--tls "$tls_dir")
+fi
 
 node_heap="${SNS_NODE_HEAP:-256m}"
 small_heap="${SNS_SMALL_HEAP:-96m}"
 heartbeat="${SNS_HEARTBEAT:-500ms}"
 dead_after="${SNS_DEAD_AFTER:-2s}"
+post_rate=()
+if [[ -n "${SNS_POST_RATE:-}" ]]; then
+    [[ "$SNS_POST_RATE" =~ ^[0-9]+$ ]] || { echo "sns-up: SNS_POST_RATE must be a whole number (0 = off)" >&2; exit 2; }
+    post_rate=(--post-rate "$SNS_POST_RATE")
+fi
 
 # start NAME HEAP COMMAND...: runs COMMAND detached (own session, no terminal, HUP ignored), output to its log.
 # Every wrapper execs (setsid does not fork: a background job of a script is no group leader), so the pid recorded
@@ -124,7 +152,12 @@ start() {
 
 {
     echo "# Tiny SNS deployment in $run_dir (base port $base_port, $clusters clusters)"
-    echo "registry          127.0.0.1:$registry_port   (JDK rmiregistry; clients use -k $registry_port)"
+    if ((tls)); then
+        echo "registry          127.0.0.1:$registry_port   (sns registry --tls; clients use -k $registry_port)"
+        echo "tls               $tls_dir   (every process and client: --tls $tls_dir)"
+    else
+        echo "registry          127.0.0.1:$registry_port   (sns registry; clients use -k $registry_port)"
+    fi
     echo "coordinator       127.0.0.1:$export_port   (RMI object, bound as sns/coordinator)"
     for ((c = 1; c <= clusters; c++)); do
         for ((n = 1; n <= replicas; n++)); do
@@ -139,8 +172,10 @@ start() {
 echo "sns-up: starting $clusters clusters in $run_dir"
 # Every process runs in the run dir: JRaft writes its metrics files (thread_pool_metrics.log.*) into the cwd.
 cd "$run_dir"
-start rmiregistry "$small_heap" rmiregistry -J-cp "-J$api_jar" -J-Djava.rmi.server.hostname=127.0.0.1 \
-    "-J-Xmx$small_heap" "-J-Djava.io.tmpdir=$run_dir/tmp" "$registry_port"
+# Our registry, not the JDK's rmiregistry: it listens on 127.0.0.1 only, holds binds to the API's serialization
+# allow-list (RmiEndpoints.FILTER_PATTERN, not just the JDK's "any stub") and can speak TLS. Same pid file name, so
+# sns-down.sh stops it last as before.
+start rmiregistry "$small_heap" "$script_dir/sns" registry --host 127.0.0.1 --port "$registry_port" "${tls_args[@]}"
 # The coordinator binds into the registry, so the registry must listen first.
 deadline=$((SECONDS + 15))
 until port_open "$registry_port"; do
@@ -154,7 +189,7 @@ until port_open "$registry_port"; do
 done
 start coordinator "$small_heap" "$script_dir/sns" coordinator --host 127.0.0.1 -k "$registry_port" \
     --export-port "$export_port" --clusters "$clusters" --heartbeat "$heartbeat" --dead-after "$dead_after" \
-    --data-dir "$run_dir/coordinator"
+    --data-dir "$run_dir/coordinator" --secret-file "$secret_file" "${tls_args[@]}"
 for ((c = 1; c <= clusters; c++)); do
     peers="127.0.0.1:$(raft_port "$c" 1)"
     for ((n = 2; n <= replicas; n++)); do
@@ -164,14 +199,14 @@ for ((c = 1; c <= clusters; c++)); do
         start "node-$c.$n" "$node_heap" "$script_dir/sns" node --cluster "$c" --id "$n" --host 127.0.0.1 \
             -h 127.0.0.1 -k "$registry_port" --port "$(server_port "$c" "$n")" --raft-port "$(raft_port "$c" "$n")" \
             --peers "$peers" --data-dir "$run_dir/data/cluster-$c/node-$n" --clusters "$clusters" \
-            --heartbeat "$heartbeat"
+            --heartbeat "$heartbeat" --secret-file "$secret_file" "${tls_args[@]}" "${post_rate[@]}"
     done
 done
 for ((c = 1; c <= clusters; c++)); do
     for n in 1 2; do
         start "sync-$c.$n" "$small_heap" "$script_dir/sns" sync --cluster "$c" --id "$n" --host 127.0.0.1 \
             --port "$(sync_port "$c" "$n")" -h 127.0.0.1 -k "$registry_port" --clusters "$clusters" \
-            --heartbeat "$heartbeat"
+            --heartbeat "$heartbeat" --secret-file "$secret_file" "${tls_args[@]}"
     done
 done
 
@@ -182,7 +217,7 @@ deadline=$((SECONDS + wait_seconds))
 while :; do
     missing=()
     if SNS_HEAP=64m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" status -h 127.0.0.1 -k "$registry_port" \
-        >"$status_file" 2>"$run_dir/logs/status.err"; then
+        "${tls_args[@]}" >"$status_file" 2>"$run_dir/logs/status.err"; then
         for ((c = 1; c <= clusters; c++)); do
             # A live MASTER server row whose Raft column says it leads (the role may come before the leadership).
             grep -Eq "^${c}[[:space:]]+node-${c}\.[0-9]+[[:space:]]+MASTER[[:space:]].*[[:space:]]yes[[:space:]]+leader[[:space:]]" \
@@ -217,6 +252,7 @@ done
 cat "$status_file"
 echo
 echo "sns-up: ready. Ports: $run_dir/ports.txt; logs: $run_dir/logs/"
-echo "  client: $script_dir/tsc -h 127.0.0.1 -k $registry_port -u 1"
-echo "  status: $script_dir/sns status -k $registry_port"
+tls_hint="${tls_args[*]:+ ${tls_args[*]}}"
+echo "  client: $script_dir/tsc -h 127.0.0.1 -k $registry_port$tls_hint -u 1"
+echo "  status: $script_dir/sns status -k $registry_port$tls_hint"
 echo "  stop:   $script_dir/sns-down.sh --run-dir $run_dir"

@@ -17,8 +17,12 @@ public interface CoordinatorService extends Remote {
     /** The live master server of a cluster, or null. */
     ServerAddress getClusterMaster(int cluster) throws RemoteException;
 
-    /** The live master synchronizer's view is not needed by clients; servers and synchronizers report here. */
-    HeartbeatReply heartbeat(Heartbeat heartbeat) throws RemoteException;
+    /**
+     * Registration and liveness of servers and synchronizers (not for clients). {@code secret} is the deployment's
+     * shared secret: a coordinator started with one refuses a heartbeat that does not present it with a
+     * {@link SecurityException}, so no outsider can register a forged master and hijack routing.
+     */
+    HeartbeatReply heartbeat(String secret, Heartbeat heartbeat) throws RemoteException;
 
     /** Every known process, ordered by cluster, kind and member. */
     List<ProcessStatus> status() throws RemoteException;

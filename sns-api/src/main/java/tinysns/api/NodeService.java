@@ -32,6 +32,13 @@ public interface NodeService extends Remote {
     TimelineReply timeline(Session session, int limit) throws RemoteException;
 
     /**
+     * The newest {@code limit} posts written by {@code authorId} (any cluster's user), oldest first: the "user
+     * timeline" of the social-network benchmark, beside the caller's home {@link #timeline}. An unknown author is
+     * {@link Status#INVALID_USERNAME}.
+     */
+    TimelineReply userTimeline(Session session, long authorId, int limit) throws RemoteException;
+
+    /**
      * Subscribes the listener to the caller's timeline (replacing an earlier subscription of the same user). First
      * the backlog is pushed: with {@code after == null} the newest 20 posts (what a client shows on entering timeline
      * mode — subscribing first means no post can slip in between a read and the subscription); with the last post the

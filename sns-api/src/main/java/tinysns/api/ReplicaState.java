@@ -17,4 +17,8 @@ import java.util.Map;
  */
 public record ReplicaState(int cluster, String raftAddress, boolean leader, long appliedIndex, String digest,
                            long outboxHead, Map<Integer, Long> cursors) implements Serializable {
+    /** An immutable copy: what goes on the wire is always a JDK immutable map, the only map the RMI filter admits. */
+    public ReplicaState {
+        cursors = cursors == null ? null : Map.copyOf(cursors);
+    }
 }

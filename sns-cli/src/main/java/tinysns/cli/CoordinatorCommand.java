@@ -62,6 +62,12 @@ public final class CoordinatorCommand implements Callable<Integer> {
                     + "of binding into a running rmiregistry there.")
     boolean createRegistry;
 
+    @Option(names = "--secret-file", paramLabel = "FILE",
+            description = "File holding the deployment's shared secret (sns-up.sh writes <run-dir>/secret, mode 600); "
+                    + "heartbeats of servers and synchronizers that do not present it are refused. Without it any "
+                    + "process may register (default: none).")
+    Path secretFile;
+
     public String host() {
         return host;
     }
@@ -95,7 +101,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
         CoordinatorOptions options = CoordinatorOptions.defaults().withHost(host).withRegistryPort(port)
                 .withExportPort(exportPort).withTimings(heartbeatIntervalMillis(), deadAfterMillis())
                 .withClusters(clusters).withDataDir(dataDir).withCreateRegistry(createRegistry);
-        CoordinatorServer server = new CoordinatorServer(options);
+        CoordinatorServer server = new CoordinatorServer(options, RoleProcess.readSecret(secretFile));
         server.start();
         return RoleProcess.runUntilStopped("coordinator", server);
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import tinysns.node.ClientLimits;
 import tinysns.node.NodeOptions;
 import tinysns.node.NodeServer;
 
@@ -75,7 +76,8 @@ public final class NodeCommand implements Callable<Integer> {
     Integer clusters;
 
     @Option(names = "--secret-file", paramLabel = "FILE",
-            description = "File holding the deployment's shared secret; synchronizers must present it "
+            description = "File holding the deployment's shared secret (sns-up.sh writes <run-dir>/secret): "
+                    + "synchronizers must present it, and this node presents it in its heartbeats to the coordinator "
                     + "(default: none, any caller may synchronize).")
     Path secretFile;
 
@@ -92,6 +94,14 @@ public final class NodeCommand implements Callable<Integer> {
             converter = DurationConverter.class,
             description = "A client silent this long is gone, and its user may log in again (default: ${DEFAULT-VALUE}).")
     Duration clientTimeout;
+
+    @Option(names = "--post-rate", paramLabel = "POSTS_PER_SECOND", defaultValue = "50",
+            description = "Posts per second one session may make, in bursts of up to twice that; a post over it is "
+                    + "refused (RATE_LIMITED, the client prints a line saying so) before it costs a Raft entry. A person "
+                    + "never reaches the default; a runaway script does. 0 turns the limit off (benchmarks posting "
+                    + "faster from one user need that, e.g. SNS_POST_RATE=0 scripts/sns-up.sh). "
+                    + "(default: ${DEFAULT-VALUE})")
+    int postRate;
 
     public int cluster() {
         return cluster;
@@ -138,12 +148,21 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Bounds every outgoing RMI call of this process (timeline pushes, heartbeats): a client whose callback stops
+        // reading must not hold a push thread for good. The JDK reads it once, at the first outgoing call: set it first.
+        if (System.getProperty("sun.rmi.transport.tcp.responseTimeout") == null) {
+            System.setProperty("sun.rmi.transport.tcp.responseTimeout", "10000");
+        }
         int clusterCount = clusters != null ? clusters : CoordinatorQuery.clusterCount(coordinatorHost(),
                 coordinatorPort(), Duration.ofSeconds(60));
         NodeOptions options = new NodeOptions(cluster, id, clusterCount, host, effectivePort(), coordinatorHost(),
                 coordinatorPort(), effectiveRaftPort(), effectivePeers(), effectiveDataDir(), heartbeat,
                 electionTimeout, clientTimeout, RoleProcess.readSecret(secretFile), Duration.ofSeconds(5));
-        NodeServer server = new NodeServer(options).start();
+        if (postRate < 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--post-rate must be >= 0 (0 = no limit), got " + postRate);
+        }
+        NodeServer server = new NodeServer(options, ClientLimits.DEFAULTS.withPostRate(postRate)).start();
         return RoleProcess.runUntilStopped("node " + cluster + "." + id, server);
     }
 }

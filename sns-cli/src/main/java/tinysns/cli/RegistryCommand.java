@@ -21,8 +21,8 @@ import tinysns.api.rmi.RmiEndpoints;
         versionProvider = VersionProvider.class,
         sortOptions = false,
         description = {"Runs a standalone RMI registry bound to one address.",
-                "Runs an RMI registry listening on --host:--port only, with the JDK's registry "
-                + "serialization filter (stubs only), until it is stopped (SIGTERM/Ctrl-C). Only processes on the "
+                "Runs an RMI registry listening on --host:--port only, with the API's serialization allow-list "
+                + "(only Tiny SNS stubs can be bound), until it is stopped (SIGTERM/Ctrl-C). Only processes on the "
                 + "same host may bind names into it; lookups work from anywhere.",
                 "The coordinator, servers and synchronizers start their own registries by default; use this one "
                         + "when several processes of a host should share one."},

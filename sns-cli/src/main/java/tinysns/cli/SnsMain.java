@@ -36,7 +36,7 @@ public final class SnsMain implements Callable<Integer> {
     }
 
     public static CommandLine commandLine() {
-        CommandLine sns = new CommandLine(new SnsMain());
+        CommandLine sns = TlsOption.install(new CommandLine(new SnsMain()));
         // A role that cannot start says why in one line; the stack trace goes to the log at DEBUG, not to the user.
         sns.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("sns " + cmd.getCommandName() + ": " + (e.getMessage() == null ? e : e.getMessage()));

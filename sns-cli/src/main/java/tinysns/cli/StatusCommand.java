@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import tinysns.api.CoordinatorService;
 import tinysns.api.ProcessStatus;
 import tinysns.api.rmi.RmiEndpoints;
+import tinysns.api.rmi.RmiTransport;
 
 /** {@code sns status}: the coordinator's view of the deployment. */
 @Command(name = "status",
@@ -41,7 +42,7 @@ public final class StatusCommand implements Callable<Integer> {
             rows = service.status();
         } catch (RemoteException | NotBoundException e) {
             System.err.println("cannot reach the coordinator at " + coordinator.host() + ":" + coordinator.port()
-                    + ": " + e);
+                    + ": " + RmiTransport.describe(e));
             return 1;
         }
         System.out.println("Coordinator " + coordinator.host() + ":" + coordinator.port() + ", " + clusters

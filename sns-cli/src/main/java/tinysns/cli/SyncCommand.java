@@ -106,7 +106,8 @@ public final class SyncCommand implements Callable<Integer> {
     }
 
     @Option(names = "--secret-file", paramLabel = "FILE",
-            description = "File holding the deployment's shared secret, presented to the servers (default: none).")
+            description = "File holding the deployment's shared secret, presented to the servers and in heartbeats "
+                    + "to the coordinator (default: none).")
     java.nio.file.Path secretFile;
 
     @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "500ms", converter = DurationConverter.class,

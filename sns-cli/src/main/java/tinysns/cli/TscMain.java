@@ -8,6 +8,6 @@ public final class TscMain {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ClientCommand()).setCommandName("tsc").execute(args));
+        System.exit(TlsOption.install(new CommandLine(new ClientCommand()).setCommandName("tsc")).execute(args));
     }
 }

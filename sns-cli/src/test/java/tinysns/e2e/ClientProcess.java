@@ -53,8 +53,15 @@ final class ClientProcess {
     /** @param runDir the working directory; {@code runDir/tmp} is java.io.tmpdir */
     static ClientProcess start(String name, long userId, String host, int registryPort, Path runDir, Path logDir)
             throws IOException {
-        List<String> arguments = List.of("client", "-h", host, "-k", String.valueOf(registryPort),
-                "-u", String.valueOf(userId));
+        return start(name, userId, host, registryPort, runDir, logDir, List.of());
+    }
+
+    /** @param extraArguments appended to the client's command line, e.g. {@code --tls DIR} */
+    static ClientProcess start(String name, long userId, String host, int registryPort, Path runDir, Path logDir,
+            List<String> extraArguments) throws IOException {
+        List<String> arguments = new ArrayList<>(List.of("client", "-h", host, "-k", String.valueOf(registryPort),
+                "-u", String.valueOf(userId)));
+        arguments.addAll(extraArguments);
         ProcessBuilder builder = new ProcessBuilder(SnsJvm.command("64m", runDir.resolve("tmp"), arguments))
                 .directory(runDir.toFile())
                 .redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve(name + ".log").toFile()));

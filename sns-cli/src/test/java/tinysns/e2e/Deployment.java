@@ -26,6 +26,7 @@ import tinysns.api.ProcessKind;
 import tinysns.api.ProcessStatus;
 import tinysns.api.Role;
 import tinysns.api.rmi.RmiEndpoints;
+import tinysns.api.rmi.RmiTransport;
 
 /**
  * A whole Tiny SNS deployment as real processes from the packaged jar: the coordinator (with its own loopback
@@ -45,8 +46,11 @@ final class Deployment implements AutoCloseable {
         }
     }
 
-    /** What to start. {@code started} is the set of clusters whose processes run (all of them unless narrowed). */
-    record Options(int clusters, Set<Integer> started, Duration heartbeat, Duration deadAfter) {
+    /**
+     * What to start. {@code started} is the set of clusters whose processes run (all of them unless narrowed);
+     * {@code tls}: every process, client and this JVM's own status calls speak RMI over TLS ({@link TestTls}).
+     */
+    record Options(int clusters, Set<Integer> started, Duration heartbeat, Duration deadAfter, boolean tls) {
         Options {
             if (clusters < 1) {
                 throw new IllegalArgumentException("clusters must be >= 1: " + clusters);
@@ -61,11 +65,15 @@ final class Deployment implements AutoCloseable {
 
         /** The fast timings the tests use: heartbeat 200 ms, dead after 1 s. */
         static Options clusters(int clusters) {
-            return new Options(clusters, Set.of(), Duration.ofMillis(200), Duration.ofSeconds(1));
+            return new Options(clusters, Set.of(), Duration.ofMillis(200), Duration.ofSeconds(1), false);
         }
 
         Options startingOnly(Set<Integer> started) {
-            return new Options(clusters, started, heartbeat, deadAfter);
+            return new Options(clusters, started, heartbeat, deadAfter, tls);
+        }
+
+        Options withTls() {
+            return new Options(clusters, started, heartbeat, deadAfter, true);
         }
 
         private static Set<Integer> allClusters(int clusters) {
@@ -81,6 +89,8 @@ final class Deployment implements AutoCloseable {
     private final Path runDir;
     private final Path logDir;
     private final int registryPort;
+    /** {@code --tls DIR} for every process of a TLS deployment, else nothing. */
+    private final List<String> tlsArguments;
     private final RoleProcess coordinator;
     private final Map<String, RoleProcess> roles = new LinkedHashMap<>();
     private final List<ClientProcess> clients = new ArrayList<>();
@@ -91,12 +101,14 @@ final class Deployment implements AutoCloseable {
         this.logDir = logDir;
         this.runDir = Files.createTempDirectory("sns-e2e-");
         Files.createDirectories(runDir.resolve("tmp"));
+        String secretFile = makeSecret(runDir).toString();
         int serversPerCluster = 2;
         int syncsPerCluster = 2;
         int[] ports = freePorts(2 + options.started().size() * (2 * serversPerCluster + syncsPerCluster));
         int next = 0;
         this.registryPort = ports[next++];
         int exportPort = ports[next++];
+        this.tlsArguments = options.tls() ? List.of("--tls", TestTls.keyDir().toString()) : List.of();
 
         List<String> coordinatorArguments = new ArrayList<>(List.of("coordinator", "--host", HOST,
                 "-k", String.valueOf(registryPort), "--export-port", String.valueOf(exportPort),
@@ -107,6 +119,10 @@ final class Deployment implements AutoCloseable {
         if (SnsJvm.hasOption("coordinator", "--create-registry")) {
             coordinatorArguments.add("--create-registry");
         }
+        if (SnsJvm.hasOption("coordinator", "--secret-file")) {
+            coordinatorArguments.addAll(List.of("--secret-file", secretFile));
+        }
+        coordinatorArguments.addAll(tlsArguments);
         this.coordinator = new RoleProcess("coordinator", SMALL_HEAP, coordinatorArguments, runDir, logDir);
 
         for (int cluster : new TreeSet<>(options.started())) {
@@ -123,19 +139,21 @@ final class Deployment implements AutoCloseable {
                         "--id", String.valueOf(id), "--host", HOST, "-h", HOST, "-k", String.valueOf(registryPort),
                         "--port", String.valueOf(servicePorts[id]), "--raft-port", String.valueOf(raftPorts[id]),
                         "--peers", String.join(",", peers),
-                        "--data-dir", runDir.resolve("data/cluster-" + cluster + "/node-" + id).toString()));
+                        "--data-dir", runDir.resolve("data/cluster-" + cluster + "/node-" + id).toString(),
+                        "--secret-file", secretFile));
                 if (SnsJvm.hasOption("node", "--clusters")) {
                     arguments.addAll(List.of("--clusters", String.valueOf(options.clusters())));
                 }
                 if (SnsJvm.hasOption("node", "--heartbeat")) {
                     arguments.addAll(List.of("--heartbeat", options.heartbeat().toMillis() + "ms"));
                 }
+                arguments.addAll(tlsArguments);
                 add(new RoleProcess("node-" + cluster + "." + id, NODE_HEAP, arguments, runDir, logDir));
             }
             for (int id = 1; id <= syncsPerCluster; id++) {
                 List<String> arguments = new ArrayList<>(List.of("sync", "--cluster", String.valueOf(cluster),
                         "--id", String.valueOf(id), "--host", HOST, "-h", HOST, "-k", String.valueOf(registryPort),
-                        "--clusters", String.valueOf(options.clusters())));
+                        "--clusters", String.valueOf(options.clusters()), "--secret-file", secretFile));
                 int syncPort = ports[next++];
                 if (SnsJvm.hasOption("sync", "--port")) {
                     arguments.addAll(List.of("--port", String.valueOf(syncPort)));
@@ -143,6 +161,7 @@ final class Deployment implements AutoCloseable {
                 if (SnsJvm.hasOption("sync", "--heartbeat")) {
                     arguments.addAll(List.of("--heartbeat", options.heartbeat().toMillis() + "ms"));
                 }
+                arguments.addAll(tlsArguments);
                 add(new RoleProcess("sync-" + cluster + "." + id, SMALL_HEAP, arguments, runDir, logDir));
             }
         }
@@ -160,6 +179,9 @@ final class Deployment implements AutoCloseable {
         Files.createDirectories(logDir);
         Deployment deployment = new Deployment(options, logDir);
         try {
+            if (options.tls()) {
+                TestTls.useInThisJvm();
+            }
             deployment.coordinator.start();
             deployment.awaitCoordinator(Duration.ofSeconds(30));
             for (RoleProcess role : deployment.roles.values()) {
@@ -204,7 +226,7 @@ final class Deployment implements AutoCloseable {
     /** Starts {@code sns client -h 127.0.0.1 -k <registry> -u <userId>}; it is stopped by {@link #close()}. */
     ClientProcess startClient(long userId) throws IOException {
         String name = "client-" + userId + "-" + clientsStarted.incrementAndGet();
-        ClientProcess client = ClientProcess.start(name, userId, HOST, registryPort, runDir, logDir);
+        ClientProcess client = ClientProcess.start(name, userId, HOST, registryPort, runDir, logDir, tlsArguments);
         synchronized (clients) {
             clients.add(client);
         }
@@ -378,11 +400,44 @@ final class Deployment implements AutoCloseable {
         for (RoleProcess role : all) {
             role.awaitExitOrKill(deadline);
         }
+        if (options.tls()) {
+            RmiTransport.usePlain();
+        }
         try {
             deleteRecursively(runDir);
         } catch (IOException e) {
             System.err.println("e2e: could not delete " + runDir + ": " + e);
         }
+    }
+
+    /**
+     * The deployment's shared secret, {@code <runDir>/secret}, made by the same code as {@code sns-up.sh}'s
+     * ({@code ensure_secret} in {@code scripts/lib.sh}), so every end-to-end test runs with a secret and checks
+     * that the file is owner-only (mode 600).
+     */
+    static Path makeSecret(Path runDir) throws IOException {
+        Path file = runDir.resolve("secret");
+        Path lib = SnsJvm.jar().getParent().getParent().getParent().resolve("scripts/lib.sh");
+        Process bash = new ProcessBuilder("bash", "-c", "source \"$1\" && ensure_secret \"$2\"", "ensure_secret",
+                lib.toString(), file.toString()).redirectErrorStream(true).start();
+        try {
+            boolean exited = bash.waitFor(20, TimeUnit.SECONDS);
+            String output = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!exited || bash.exitValue() != 0) {
+                throw new IllegalStateException("ensure_secret " + file + " failed: " + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while making " + file, e);
+        } finally {
+            bash.destroyForcibly();
+        }
+        Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+        if (!mode.equals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))) {
+            throw new IllegalStateException(file + " has mode "
+                    + java.nio.file.attribute.PosixFilePermissions.toString(mode) + ", not rw------- (600)");
+        }
+        return file;
     }
 
     /** {@code count} distinct ports that were free on 127.0.0.1 a moment ago (all held open together, then freed). */

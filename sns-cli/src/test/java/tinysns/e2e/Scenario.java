@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * login-fails N         start another client -u N; it must print "connection failed: -&lt;code&gt;" and exit non-zero
  * login-retry N         start client -u N until it logs in (a refused attempt is retried; bounded, 15 s)
  * N&gt; text               type "text" into client N (everything after "N&gt; ", trailing spaces included);
- *                       the lines below are what client N must print next
+ *                       the lines below are what client N must print next. In the typed text {{U+XXXX}} is that
+ *                       UTF-16 code unit (NUL, controls) and {{N*text}} is text repeated N times (a 1 MB line)
  * N&gt;&gt; text              the same, but while the reply differs (it has as many lines as expected), type it again
  *                       (bounded, 15 s): for what becomes true once the synchronizers have copied events
  * expect-unordered N    the lines below are what client N must print next, in any order (posts from several
@@ -121,7 +122,7 @@ record Scenario(String name, List<Step> steps) {
                 block = expected;
             } else if (send.matches()) {
                 List<LinePattern> expected = new ArrayList<>();
-                steps.add(new Send(number, user(name, number, send.group(1)), send.group(2), expected));
+                steps.add(new Send(number, user(name, number, send.group(1)), expand(send.group(2)), expected));
                 block = expected;
             } else if (directive.matches()) {
                 String word = directive.group(1);
@@ -193,6 +194,20 @@ record Scenario(String name, List<Step> steps) {
             throw error(name, lines.size(), "empty scenario");
         }
         return new Scenario(name, List.copyOf(steps));
+    }
+
+    private static final Pattern EXPANSION = Pattern.compile("\\{\\{(?:U\\+([0-9A-Fa-f]{4})|(\\d+)\\*(.*?))}}");
+
+    /** The typed text with {{U+XXXX}} and {{N*text}} expanded (see the class comment). */
+    static String expand(String text) {
+        Matcher m = EXPANSION.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String replacement = m.group(1) != null ? String.valueOf((char) Integer.parseInt(m.group(1), 16))
+                    : m.group(3).repeat(Integer.parseInt(m.group(2)));
+            m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        }
+        return m.appendTail(out).toString();
     }
 
     Deploy deploy() {

@@ -134,7 +134,7 @@ final class ScenarioDriver {
     }
 
     /** Types {@code text} until the reply is {@code expected}, bounded by {@link #SYNC_TIMEOUT}. */
-    private static void sendUntil(ClientProcess client, String text, List<LinePattern> expected)
+    static void sendUntil(ClientProcess client, String text, List<LinePattern> expected)
             throws InterruptedException {
         long deadline = System.nanoTime() + SYNC_TIMEOUT.toNanos();
         List<String> last = List.of();

@@ -69,6 +69,16 @@ class SyncExactlyOnceIT {
                 users.put(u, new WorkloadUser(port, u, RETRY_MILLIS).login());
                 apply(reference, referenceState, new LoginCommand(u, token(u)), stamp);
             }
+            // Every cluster must know every user first: an unfollow of a user whose creation has not reached the
+            // unfollower's cluster yet is INVALID_USERNAME there, where the single-cluster reference says
+            // NOT_A_FOLLOWER (bounded wait; the reference has no such window).
+            long allKnownBy = System.currentTimeMillis() + 30_000;
+            for (WorkloadUser user : users.values()) {
+                while (user.list().allUsers().size() < USERS) {
+                    assertTrue(System.currentTimeMillis() < allKnownBy, "users not synchronized within 30 s");
+                    Thread.sleep(20);
+                }
+            }
             // Phase 1: a follow graph with some unfollows, every operation acknowledged before the next.
             Random random = new Random(20261124L);
             for (int op = 0; op < 60; op++) {

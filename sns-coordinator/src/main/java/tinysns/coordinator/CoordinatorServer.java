@@ -40,6 +40,8 @@ public final class CoordinatorServer implements AutoCloseable {
     private static final LongSupplier MONOTONIC_MILLIS = () -> System.nanoTime() / 1_000_000;
 
     private final CoordinatorOptions options;
+    /** The deployment's shared secret; kept out of {@link CoordinatorOptions} so no toString() can print it. */
+    private final String secret;
     private final CountDownLatch closed = new CountDownLatch(1);
     private boolean started;
     private Registry registry;
@@ -51,8 +53,20 @@ public final class CoordinatorServer implements AutoCloseable {
     private boolean serving;
     private ScheduledExecutorService scheduler;
 
+    /** A coordinator that accepts heartbeats from anyone (in-process tests); deployments pass a secret. */
     public CoordinatorServer(CoordinatorOptions options) {
+        this(options, null);
+    }
+
+    /**
+     * @param secret the deployment's shared secret that every heartbeat must present, or null to accept any caller
+     */
+    public CoordinatorServer(CoordinatorOptions options, String secret) {
         this.options = java.util.Objects.requireNonNull(options, "options");
+        if (secret != null && secret.isBlank()) {
+            throw new IllegalArgumentException("the deployment secret is blank");
+        }
+        this.secret = secret;
     }
 
     public CoordinatorOptions options() {
@@ -74,7 +88,7 @@ public final class CoordinatorServer implements AutoCloseable {
             useHostInStubs(options.host());
             Coordinator core = new Coordinator(options.clusters(), options.deadAfterMillis(),
                     options.suspectAfterMillis(), store());
-            service = new RemoteCoordinator(core, MONOTONIC_MILLIS);
+            service = new RemoteCoordinator(core, MONOTONIC_MILLIS, secret);
             if (options.createRegistry()) {
                 registry = RmiEndpoints.createRegistry(options.host(), options.registryPort());
                 ownsRegistry = true;
@@ -98,10 +112,11 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         serving = true;
         LOG.info("Coordinator serving {} on {}:{} ({} registry, object port {}): {} clusters, heartbeat {} ms,"
-                        + " dead after {} ms (suspected after {} ms)", CoordinatorService.REGISTRY_NAME, options.host(), options.registryPort(),
+                        + " dead after {} ms (suspected after {} ms){}", CoordinatorService.REGISTRY_NAME, options.host(), options.registryPort(),
                 ownsRegistry ? "own" : "existing", options.exportPort() == 0 ? "any" : options.exportPort(),
                 options.clusters(), options.heartbeatMillis(), options.deadAfterMillis(),
-                options.suspectAfterMillis());
+                options.suspectAfterMillis(),
+                secret == null ? "; no deployment secret: heartbeats from anyone are accepted" : "");
     }
 
     /** Blocks until {@link #close()} has run (for a {@code main} that has nothing else to do). */

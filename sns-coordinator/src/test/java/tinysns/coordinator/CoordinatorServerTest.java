@@ -95,18 +95,18 @@ class CoordinatorServerTest {
             assertEquals(3, coordinator.clusterCount());
             assertNull(coordinator.getServer(1));
 
-            HeartbeatReply reply = coordinator.heartbeat(server(1, 1, 10000));
+            HeartbeatReply reply = coordinator.heartbeat(null, server(1, 1, 10000));
             assertEquals(Role.MASTER, reply.role());
             assertEquals(3, reply.clusterCount());
             assertEquals(List.of(), reply.orders());
-            assertEquals(Role.SLAVE, coordinator.heartbeat(server(1, 2, 10001)).role());
-            HeartbeatReply syncReply = coordinator.heartbeat(new Heartbeat(new ProcessId(ProcessKind.SYNC, 2, 1), HOST,
+            assertEquals(Role.SLAVE, coordinator.heartbeat(null, server(1, 2, 10001)).role());
+            HeartbeatReply syncReply = coordinator.heartbeat(null, new Heartbeat(new ProcessId(ProcessKind.SYNC, 2, 1), HOST,
                     20500, null, new SyncReport(0, Map.of(1, 0L, 3, 0L))));
             assertEquals(Role.MASTER, syncReply.role());
             // Immutable JDK collections (List.of, Map.of, toList()) are what records are naturally built with.
             RaftReport raft = new RaftReport("127.0.0.1:30100", true, 1, 5, 5,
                     List.of("127.0.0.1:30100", "127.0.0.1:30101"), 0);
-            assertEquals(Role.MASTER, coordinator.heartbeat(new Heartbeat(new ProcessId(ProcessKind.SERVER, 3, 1), HOST,
+            assertEquals(Role.MASTER, coordinator.heartbeat(null, new Heartbeat(new ProcessId(ProcessKind.SERVER, 3, 1), HOST,
                     30000, raft, null)).role());
 
             assertEquals(new ServerAddress(1, HOST, 10000, "sns/cluster-1/node-1"), coordinator.getServer(4));
@@ -118,7 +118,7 @@ class CoordinatorServerTest {
             assertTrue(status.stream().allMatch(ProcessStatus::alive));
 
             // A bad argument is an exception for the caller, not the end of the coordinator.
-            assertThrows(IllegalArgumentException.class, () -> coordinator.heartbeat(server(7, 1, 70000 % 65536)));
+            assertThrows(IllegalArgumentException.class, () -> coordinator.heartbeat(null, server(7, 1, 70000 % 65536)));
 
             // Nothing beats any more: within a bounded wait everything is dead and no server is routed to.
             long deadline = System.nanoTime() + 5_000_000_000L;
@@ -149,7 +149,7 @@ class CoordinatorServerTest {
             Map<Integer, Long> withDate = (Map) new HashMap<Object, Object>(Map.of(1, new Date()));
             Heartbeat dateInside = new Heartbeat(new ProcessId(ProcessKind.SYNC, 1, 1), HOST, 10500, null,
                     new SyncReport(0, withDate));
-            RemoteException e1 = assertThrows(RemoteException.class, () -> coordinator.heartbeat(dateInside));
+            RemoteException e1 = assertThrows(RemoteException.class, () -> coordinator.heartbeat(null, dateInside));
             assertTrue(e1.toString().contains("REJECTED") || String.valueOf(e1.getCause()).contains("REJECTED"),
                     "refused by the filter: " + e1);
 
@@ -157,15 +157,54 @@ class CoordinatorServerTest {
             List<String> withForeign = (List) new ArrayList<Object>(List.of(new Foreign()));
             Heartbeat foreignInside = new Heartbeat(new ProcessId(ProcessKind.SERVER, 1, 1), HOST, 10000,
                     new RaftReport("127.0.0.1:10100", true, 1, 0, 0, withForeign, 0), null);
-            assertThrows(RemoteException.class, () -> coordinator.heartbeat(foreignInside));
+            assertThrows(RemoteException.class, () -> coordinator.heartbeat(null, foreignInside));
 
             // Neither reached the core, and the coordinator still serves.
             assertEquals(List.of(), coordinator.status());
-            assertEquals(Role.MASTER, coordinator.heartbeat(server(1, 1, 10000)).role());
+            assertEquals(Role.MASTER, coordinator.heartbeat(null, server(1, 1, 10000)).role());
             assertNotNull(coordinator.getServer(1));
         } finally {
             server.close();
         }
+    }
+
+    /**
+     * With a deployment secret, a heartbeat that does not present it is refused before it reaches the routing table:
+     * no one without the secret can register a forged master and hijack a cluster's clients. Client calls need none.
+     */
+    @Test
+    void refusesHeartbeatsWithoutTheDeploymentSecretAndKeepsTheTableUnchanged() throws Exception {
+        int registryPort = freePort();
+        String secret = "c2VjcmV0LW9mLXRoaXMtZGVwbG95bWVudA==";
+        CoordinatorServer server = new CoordinatorServer(options(registryPort, dir), secret);
+        try {
+            server.start();
+            CoordinatorService coordinator =
+                    RmiEndpoints.lookup(HOST, registryPort, CoordinatorService.REGISTRY_NAME, CoordinatorService.class);
+            for (String wrong : java.util.Arrays.asList(null, "", secret.substring(1), secret + " ",
+                    secret.toLowerCase())) {
+                SecurityException refused = assertThrows(SecurityException.class,
+                        () -> coordinator.heartbeat(wrong, server(1, 1, 10000)), "presented: " + wrong);
+                assertTrue(refused.getMessage().contains("deployment secret"), refused.getMessage());
+            }
+            assertEquals(List.of(), coordinator.status(), "no refused heartbeat registered anyone");
+            assertNull(coordinator.getServer(1));
+
+            assertEquals(Role.MASTER, coordinator.heartbeat(secret, server(1, 1, 10000)).role());
+            ServerAddress routed = coordinator.getServer(1);
+            // A forger claiming to be the master at another address, or its slave, changes nothing.
+            assertThrows(SecurityException.class, () -> coordinator.heartbeat("guess", server(1, 1, 6666)));
+            assertThrows(SecurityException.class, () -> coordinator.heartbeat(null, server(1, 2, 6667)));
+            assertEquals(routed, coordinator.getServer(1));
+            assertEquals(new ServerAddress(1, HOST, 10000, "sns/cluster-1/node-1"), coordinator.getClusterMaster(1));
+            assertEquals(1, coordinator.status().size());
+            assertEquals(10000, coordinator.status().get(0).port());
+            // Client-facing calls never need the secret.
+            assertEquals(3, coordinator.clusterCount());
+        } finally {
+            server.close();
+        }
+        assertThrows(IllegalArgumentException.class, () -> new CoordinatorServer(CoordinatorOptions.defaults(), " "));
     }
 
     @Test

@@ -36,7 +36,9 @@ import tinysns.domain.LoginCommand;
 import tinysns.domain.LogoutCommand;
 import tinysns.domain.OutboxEvent;
 import tinysns.domain.PostCommand;
+import tinysns.domain.PostText;
 import tinysns.domain.SnsStateMachine;
+import tinysns.domain.TouchCommand;
 import tinysns.domain.UnfollowCommand;
 import tinysns.kv.KvReader;
 import tinysns.raft.ClusterReplica;
@@ -52,6 +54,8 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
     private static final int TIMELINE_ENTRY_POSTS = 20;
     private static final long RESUBSCRIBE_WINDOW_MILLIS = 60_000;
     private static final int MAX_SYNC_BATCH = 10_000;
+    /** Longer than any token a login issues (the domain accepts 16 to 128 characters). */
+    private static final int MAX_TOKEN_CHARS = 128;
 
     private final ClusterReplica replica;
     private final SnsStateMachine machine;
@@ -62,9 +66,13 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
     private final byte[] secret;
     private final long proposeTimeoutMillis;
     private final SecureRandom random = new SecureRandom();
+    private final PostRateLimit postRate;
+    /** Users whose session touch is being proposed: at most one at a time each. */
+    private final java.util.Set<Long> touching = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ClientGateway(ClusterReplica replica, DomainConfig config, LiveClients liveClients, TimelinePush push,
-                  OutboxWatch outboxWatch, String secret, long proposeTimeoutMillis) {
+                  OutboxWatch outboxWatch, String secret, long proposeTimeoutMillis, PostRateLimit postRate) {
+        this.postRate = postRate;
         this.replica = replica;
         this.config = config;
         this.machine = new SnsStateMachine(config);
@@ -107,17 +115,32 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
     @Override
     public Status keepAlive(Session session) {
         // keepAlive comes every second from every client: the applied state answers it, no ReadIndex round.
-        Status status = readApplied(kv -> machine.checkSession(kv, session), failed -> failed);
+        long now = System.currentTimeMillis();
+        Status status = readApplied(kv -> machine.checkSession(kv, session, now), failed -> failed);
         if (status == Status.SUCCESS) {
-            liveClients.seen(session.userId(), System.currentTimeMillis());
+            liveClients.seen(session.userId(), now);
+            touchIfIdle(session, now);
         }
         return status;
     }
 
+    /**
+     * A live client that only reads must not lose its session: once it has been idle for a quarter of the session
+     * time to live, its keep-alive proposes a touch (in the background; the keep-alive answers at once).
+     */
+    private void touchIfIdle(Session session, long now) {
+        if (readApplied(kv -> machine.sessionNeedsTouch(kv, session, now), failed -> false)
+                && touching.add(session.userId())) {
+            replica.propose(new TouchCommand(session.userId(), session.token()).stamp(now))
+                    .whenComplete((applied, failure) -> touching.remove(session.userId()));
+        }
+    }
+
     @Override
     public Status logout(Session session) {
-        if (session == null) {
-            return Status.INVALID_COMMAND;
+        Reply refused = refusedBeforeProposing(session, null);
+        if (refused != null) {
+            return refused.status();
         }
         Reply reply = propose(new LogoutCommand(session.userId(), session.token()));
         if (reply.ok()) {
@@ -129,36 +152,49 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
 
     @Override
     public Reply follow(Session session, long requestNo, long targetId) {
-        if (session == null) {
-            return Reply.of(Status.INVALID_COMMAND, "no session");
+        Reply refused = refusedBeforeProposing(session, null);
+        if (refused != null) {
+            return refused;
         }
         return propose(new FollowCommand(session.userId(), session.token(), requestNo, targetId));
     }
 
     @Override
     public Reply unfollow(Session session, long requestNo, long targetId) {
-        if (session == null) {
-            return Reply.of(Status.INVALID_COMMAND, "no session");
+        Reply refused = refusedBeforeProposing(session, null);
+        if (refused != null) {
+            return refused;
         }
         return propose(new UnfollowCommand(session.userId(), session.token(), requestNo, targetId));
     }
 
     @Override
     public Reply post(Session session, long requestNo, String text) {
-        if (session == null) {
-            return Reply.of(Status.INVALID_COMMAND, "no session");
+        Reply refused = refusedBeforeProposing(session, text == null ? "" : text);
+        if (refused != null) {
+            return refused;
+        }
+        if (!postRate.tryAcquire(session.userId(), System.nanoTime())) {
+            return Reply.of(Status.RATE_LIMITED, "more posts than this server allows one session per second; "
+                    + "nothing was posted, wait a moment");
         }
         return propose(new PostCommand(session.userId(), session.token(), requestNo, text));
     }
 
     @Override
     public ListReply list(Session session) {
-        return read(kv -> machine.list(kv, session), failed -> new ListReply(failed, List.of(), List.of()));
+        return readAs(session, kv -> machine.list(kv, session), failed -> new ListReply(failed, List.of(), List.of()));
     }
 
     @Override
     public TimelineReply timeline(Session session, int limit) {
-        return read(kv -> machine.timeline(kv, session, limit), failed -> new TimelineReply(failed, List.of()));
+        return readAs(session, kv -> machine.timeline(kv, session, limit), failed -> new TimelineReply(failed, List.of()));
+    }
+
+    @Override
+    public TimelineReply userTimeline(Session session, long authorId, int limit) {
+        return readAs(session, kv -> machine.userTimeline(kv, session, authorId, limit),
+                failed -> new TimelineReply(failed, List.of()));
     }
 
     @Override
@@ -166,7 +202,8 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
         if (listener == null) {
             return Status.INVALID_COMMAND;
         }
-        Status checked = read(kv -> machine.checkSession(kv, session), failed -> failed);
+        long now = System.currentTimeMillis();
+        Status checked = read(kv -> machine.checkSession(kv, session, now), failed -> failed);
         if (checked != Status.SUCCESS) {
             return checked;
         }
@@ -274,6 +311,24 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
 
     // ------------------------------------------------------------------ plumbing
 
+    /**
+     * What can be refused without the state, refused before it costs a Raft entry: a missing session, a token that no
+     * login ever issued (null or longer than any token), and for a post ({@code text} non-null) a text the domain would
+     * refuse anyway (a 9 MB string must not travel through the log to be refused there). The domain checks all of it
+     * again; this only keeps junk out of the log. Null when the command may be proposed.
+     */
+    private Reply refusedBeforeProposing(Session session, String text) {
+        if (session == null) {
+            return Reply.of(Status.INVALID_COMMAND, "no session");
+        }
+        if (session.token() == null || session.token().length() > MAX_TOKEN_CHARS) {
+            return Reply.of(Status.SESSION_INVALID, "not logged in as user " + session.userId()
+                    + " (unknown or expired session)");
+        }
+        String problem = text == null ? null : PostText.problem(text, config.maxPostChars());
+        return problem == null ? null : Reply.of(Status.INVALID_COMMAND, problem);
+    }
+
     private Reply propose(Command command) {
         if (!replica.isLeader()) {
             return Reply.of(Status.NOT_MASTER, "not the master");
@@ -307,6 +362,19 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
             Thread.currentThread().interrupt();
             return onFailure.apply(Status.TIMEOUT);
         }
+    }
+
+    /**
+     * {@link #read} on behalf of {@code session}: refused SESSION_INVALID (through {@code onFailure}) unless the session
+     * is valid by this master's wall clock, in the same snapshot, so an expired session reads nothing even while the
+     * cluster writes nothing that would move its own clock.
+     */
+    private <T> T readAs(Session session, Function<KvReader, T> query, Function<Status, T> onFailure) {
+        long now = System.currentTimeMillis();
+        return read(kv -> {
+            Status status = machine.checkSession(kv, session, now);
+            return status == Status.SUCCESS ? query.apply(kv) : onFailure.apply(status);
+        }, onFailure);
     }
 
     /**

@@ -49,6 +49,8 @@ final class CoordinatorLink implements AutoCloseable {
     private final AtomicBoolean addPeerInFlight = new AtomicBoolean();
     private CoordinatorService coordinator;
     private boolean connected;
+    /** Set once the coordinator has refused our secret, so the refusal is logged once, not on every beat. */
+    private boolean refusedLogged;
     private Role role;
     // Watch state, touched by the timer thread only.
     private long lastBeatMillis = Long.MIN_VALUE / 2;
@@ -145,8 +147,9 @@ final class CoordinatorLink implements AutoCloseable {
                         CoordinatorService.REGISTRY_NAME, CoordinatorService.class);
             }
             RaftReport report = replica.report().withLeaderSilentMillis(leaderSilentMillis);
-            HeartbeatReply reply = coordinator.heartbeat(
+            HeartbeatReply reply = coordinator.heartbeat(options.secret(),
                     new Heartbeat(id, options.host(), options.servicePort(), report, null));
+            refusedLogged = false;
             if (!connected) {
                 connected = true;
                 log.info("{} registered with the coordinator at {}:{}", id, options.coordinatorHost(),
@@ -158,6 +161,14 @@ final class CoordinatorLink implements AutoCloseable {
             }
             for (Order order : reply.orders()) {
                 carryOut(order);
+            }
+        } catch (SecurityException e) {
+            // A misconfigured deployment, not a crash: say so once and keep trying (the file may be fixed).
+            connected = false;
+            if (!refusedLogged) {
+                refusedLogged = true;
+                log.error("{}: the coordinator at {}:{} refused our heartbeat ({}); check --secret-file", id,
+                        options.coordinatorHost(), options.coordinatorPort(), e.getMessage());
             }
         } catch (RemoteException | NotBoundException e) {
             coordinator = null;

@@ -20,8 +20,11 @@ public final class NodeServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeServer.class);
     /** A subscriber that falls this many posts behind is dropped (bounded memory per slow client). */
     static final int MAX_QUEUED_POSTS_PER_CLIENT = 10_000;
+    /** Push calls in flight at once: a client that stops reading holds one (until the RMI response timeout). */
+    static final int MAX_PUSH_THREADS = 256;
 
     private final NodeOptions options;
+    private final ClientLimits limits;
     private final ProcessId id;
     private ClusterReplica replica;
     private TimelinePush push;
@@ -31,18 +34,25 @@ public final class NodeServer implements AutoCloseable {
     private CoordinatorLink link;
 
     public NodeServer(NodeOptions options) {
+        this(options, ClientLimits.DEFAULTS);
+    }
+
+    public NodeServer(NodeOptions options, ClientLimits limits) {
         this.options = options;
+        this.limits = java.util.Objects.requireNonNull(limits, "limits");
         this.id = new ProcessId(ProcessKind.SERVER, options.cluster(), options.id());
     }
 
     /** Starts everything; on failure, stops what was started and rethrows. */
     public NodeServer start() throws Exception {
         try {
-            DomainConfig domain = DomainConfig.of(options.cluster(), options.clusterCount());
+            DomainConfig domain = new DomainConfig(options.cluster(), options.clusterCount(),
+                    DomainConfig.DEFAULT_MAX_POST_CHARS, limits.sessionTtl().toMillis());
             ReplicaOptions replicaOptions = ReplicaOptions.of(domain, options.raftAddress(), options.raftPeers(),
-                    options.dataDir()).withElectionTimeoutMillis((int) options.electionTimeout().toMillis());
+                    options.dataDir()).withElectionTimeoutMillis((int) options.electionTimeout().toMillis())
+                    .withReplicaId(options.id());
             replica = new ClusterReplica(replicaOptions);
-            push = new TimelinePush(4, MAX_QUEUED_POSTS_PER_CLIENT);
+            push = new TimelinePush(MAX_PUSH_THREADS, MAX_QUEUED_POSTS_PER_CLIENT);
             OutboxWatch outboxWatch = new OutboxWatch();
             replica.start();
             // Listeners see commits from here on; replay of the log before this point needs no push or wake-up.
@@ -59,7 +69,8 @@ public final class NodeServer implements AutoCloseable {
                 }
             });
             gateway = new ClientGateway(replica, domain, new LiveClients(options.liveClientWindow().toMillis()), push,
-                    outboxWatch, options.secret(), options.proposeTimeout().toMillis());
+                    outboxWatch, options.secret(), options.proposeTimeout().toMillis(),
+                    new PostRateLimit(limits.postsPerSecond(), limits.postBurst()));
             registry = RmiEndpoints.createRegistry(options.host(), options.servicePort());
             stub = RmiEndpoints.export(gateway, options.host(), options.servicePort());
             registry.rebind(id.registryName(), stub);
@@ -85,6 +96,10 @@ public final class NodeServer implements AutoCloseable {
         return replica;
     }
 
+    TimelinePush push() {
+        return push;
+    }
+
     @Override
     public void close() {
         if (link != null) {
@@ -101,7 +116,7 @@ public final class NodeServer implements AutoCloseable {
         }
         if (replica != null) {
             replica.close();
+            log.info("{} stopped", id);
         }
-        log.info("{} stopped", id);
     }
 }

@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,9 +18,14 @@ import tinysns.domain.Delivery;
 
 /**
  * Pushes committed timeline posts to subscribed clients. The apply thread only appends to a subscriber's bounded
- * queue (never blocks on a client); a small pool sends each subscriber's queue in order, one call at a time. A client
+ * queue (never blocks on a client); a pool sends each subscriber's queue in order, one call at a time. A client
  * whose call fails, or who falls {@code maxQueued} posts behind, is dropped so that one slow or vanished client
- * cannot hold the node's memory or threads.
+ * cannot hold the node's memory.
+ *
+ * <p>Threads: a call to a client that stops reading does not return (RMI has no per-call timeout; the node process
+ * bounds every outgoing call with {@code sun.rmi.transport.tcp.responseTimeout}, see {@code sns node}). So the pool
+ * grows on demand up to {@code maxSenders}: a stuck call holds its own thread, never one the prompt clients need. When
+ * every thread is busy, a queue simply waits for the next post to schedule it again.
  */
 final class TimelinePush implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TimelinePush.class);
@@ -28,9 +35,9 @@ final class TimelinePush implements AutoCloseable {
     private final ExecutorService senders;
     private final int maxQueued;
 
-    TimelinePush(int senderThreads, int maxQueued) {
+    TimelinePush(int maxSenders, int maxQueued) {
         this.maxQueued = maxQueued;
-        this.senders = Executors.newFixedThreadPool(senderThreads, r -> {
+        this.senders = new ThreadPoolExecutor(0, maxSenders, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "timeline-push");
             t.setDaemon(true);
             return t;
@@ -86,6 +93,21 @@ final class TimelinePush implements AutoCloseable {
         return subscribers.size();
     }
 
+    /** Posts waiting in all subscribers' queues (what a slow client can hold of this node's heap). */
+    int queuedPosts() {
+        int queued = 0;
+        for (Subscriber s : subscribers.values()) {
+            synchronized (s) {
+                queued += s.queue.size();
+            }
+        }
+        return queued;
+    }
+
+    boolean isSubscribed(long userId) {
+        return subscribers.containsKey(userId);
+    }
+
     @Override
     public void close() {
         dropAll("node stopping");
@@ -127,7 +149,13 @@ final class TimelinePush implements AutoCloseable {
                 }
                 sending = true;
             }
-            senders.execute(this::drain);
+            try {
+                senders.execute(this::drain);
+            } catch (RejectedExecutionException allBusy) {
+                synchronized (this) {
+                    sending = false; // the next post offered schedules it again; the queue bound still holds
+                }
+            }
         }
 
         private void drain() {

@@ -6,11 +6,16 @@ package tinysns.domain;
  * @param clusterId        this cluster, 1..clusterCount
  * @param clusterCount     clusters in the deployment; user u lives in cluster {@code (u - 1) mod clusterCount + 1}
  * @param maxPostChars     longest post accepted, in characters (code points)
- * @param sessionTtlMillis a session unused for longer than this (by command stamps) is no longer valid
+ * @param sessionTtlMillis a session unused for longer than this (by command stamps) is no longer valid; must be the
+ *                         same on every replica of the cluster
  */
 public record DomainConfig(int clusterId, int clusterCount, int maxPostChars, long sessionTtlMillis) {
     public static final int DEFAULT_MAX_POST_CHARS = 280;
-    public static final long DEFAULT_SESSION_TTL_MILLIS = 7L * 24 * 3600 * 1000;
+    /**
+     * A day: a live client never reaches it (its keep-alives touch the session every quarter of it), and the token of
+     * a client that died stops working a day later at the latest.
+     */
+    public static final long DEFAULT_SESSION_TTL_MILLIS = 24L * 3600 * 1000;
 
     public DomainConfig {
         if (clusterCount < 1) {

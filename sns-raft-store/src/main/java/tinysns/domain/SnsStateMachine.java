@@ -141,6 +141,12 @@ public final class SnsStateMachine {
             tx.delete(Keys.userSession(c.userId()));
             return Applied.of(Reply.of(Status.SUCCESS));
         }
+        if (c instanceof TouchCommand) {
+            step.tick();
+            tx.put(Keys.session(c.token()), new SessionRecord(session.userId(), session.lastRequestNo(), now,
+                    session.lastStatus(), session.lastPostSeq()).encode());
+            return Applied.of(Reply.of(Status.SUCCESS));
+        }
         if (c.requestNo() <= 0) {
             return refuse(Status.INVALID_COMMAND, "request numbers start at 1");
         }
@@ -405,14 +411,43 @@ public final class SnsStateMachine {
         ownMeta(state);
     }
 
-    /** SUCCESS if {@code session} is a live session of its user, else SESSION_INVALID. */
+    /**
+     * SUCCESS if {@code session} is a live session of its user, else SESSION_INVALID. Expiry is judged by the cluster's
+     * clock (the newest command stamp applied), the same on every replica.
+     */
     public Status checkSession(KvReader state, Session session) {
-        if (session == null || session.token() == null || session.userId() <= 0) {
+        return checkSession(state, session, Long.MIN_VALUE);
+    }
+
+    /**
+     * As {@link #checkSession(KvReader, Session)}, judging expiry at {@code nowMillis} if that is later than the
+     * cluster's clock: the master passes its wall clock, so a session expires for reads even while nothing is written.
+     */
+    public Status checkSession(KvReader state, Session session, long nowMillis) {
+        if (session == null) {
             return Status.SESSION_INVALID;
         }
-        byte[] value = state.get(Keys.session(session.token()));
-        return value != null && SessionRecord.decode(value).userId() == session.userId()
+        long now = Math.max(nowMillis, clusterClockMillis(state));
+        return validSession(state, session.userId(), session.token(), now) != null
                 ? Status.SUCCESS : Status.SESSION_INVALID;
+    }
+
+    /**
+     * True if {@code session} is valid at {@code nowMillis} and has been idle (by its last-active stamp) for at least a
+     * quarter of the session time to live: a keep-alive of its client should then propose a {@link TouchCommand}.
+     */
+    public boolean sessionNeedsTouch(KvReader state, Session session, long nowMillis) {
+        if (session == null) {
+            return false;
+        }
+        long now = Math.max(nowMillis, clusterClockMillis(state));
+        SessionRecord s = validSession(state, session.userId(), session.token(), now);
+        return s != null && now - s.lastActiveMillis() >= config.sessionTtlMillis() / 4;
+    }
+
+    private static long clusterClockMillis(KvReader state) {
+        byte[] meta = state.get(Keys.META_STATE);
+        return meta == null ? Long.MIN_VALUE : MetaRecord.decode(meta).clockMillis();
     }
 
     /** Every user of the whole system and the caller's followers, both ascending. */
@@ -457,6 +492,36 @@ public final class SnsStateMachine {
             return new TimelineReply(Status.INVALID_COMMAND, List.of());
         }
         return new TimelineReply(Status.SUCCESS, timelineNewerThan(state, session.userId(), Long.MIN_VALUE, limit));
+    }
+
+    /**
+     * The newest {@code limit} posts written by {@code authorId} (a "user timeline", as opposed to the caller's home
+     * timeline), oldest of them first. The author may live in any cluster: every post is synchronized everywhere.
+     * Point reads down from the author's last post number, so the cost does not grow with the number of posts.
+     */
+    public TimelineReply userTimeline(KvReader state, Session session, long authorId, int limit) {
+        Status status = checkSession(state, session);
+        if (status != Status.SUCCESS) {
+            return new TimelineReply(status, List.of());
+        }
+        if (limit < 1) {
+            return new TimelineReply(Status.INVALID_COMMAND, List.of());
+        }
+        UserRecord author = authorId > 0 ? user(state, authorId) : null;
+        if (author == null) {
+            return new TimelineReply(Status.INVALID_USERNAME, List.of());
+        }
+        int max = Math.min(limit, MAX_TIMELINE_READ);
+        List<PostView> posts = new ArrayList<>(Math.min(max, 64));
+        long lowest = Math.max(1, author.lastPostSeq() - 2L * max); // bounded even if posts were missing
+        for (long seq = author.lastPostSeq(); seq >= lowest && posts.size() < max; seq--) {
+            PostView post = post(state, authorId, seq);
+            if (post != null) { // a gap only while an earlier post is still being synchronized
+                posts.add(post);
+            }
+        }
+        Collections.reverse(posts);
+        return new TimelineReply(Status.SUCCESS, posts);
     }
 
     /**

@@ -46,7 +46,7 @@ import tinysns.store.RocksKvStore;
  * Raft view for the coordinator, and obey the coordinator's reconfigurations (DESIGN.md §2).
  *
  * <p>Data directory layout: {@code raft/log} (JRaft's RocksDB log), {@code raft/meta}, {@code raft/snapshot},
- * {@code state} (our RocksDB), {@code epoch}.
+ * {@code state} (our RocksDB), {@code epoch}, {@code identity} (cluster and replica; see {@link DataDirCheck}).
  *
  * <p>Threads: futures of {@link #propose} complete on the Raft apply thread, so dependent stages added without an
  * executor run there and must be cheap; {@link #read} results complete on a small read pool. The JVM needs
@@ -75,11 +75,15 @@ public final class ClusterReplica implements AutoCloseable {
         this.options = options;
         this.self = parsePeer(options.raftAddress());
         this.domain = new SnsStateMachine(options.domain());
+        // Before anything writes into the directory: another cluster's or replica's data, or a damaged or unreadable
+        // database, is refused as it is (DataDirRefusedException), never repaired or wiped.
+        DataDirCheck.verify(options, domain);
         try {
             Files.createDirectories(options.dataDir());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data dir " + options.dataDir(), e);
         }
+        DataDirCheck.stampIdentity(options);
         this.epochFile = new EpochFile(options.dataDir().resolve("epoch"));
     }
 

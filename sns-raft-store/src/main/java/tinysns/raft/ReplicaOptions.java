@@ -19,10 +19,12 @@ import tinysns.store.StoreOptions;
  * @param snapshotIntervalSecs  how often JRaft snapshots (and then truncates its log); {@code <= 0} disables it
  * @param domain                the cluster's domain configuration
  * @param store                 memory budget of the state database
+ * @param replicaId             this replica's number within its cluster (the node's {@code --id}), stamped into the
+ *                              data directory so another replica's directory is refused; 0 = not known, not checked
  */
 public record ReplicaOptions(String groupId, String raftAddress, List<String> initialVoters, Path dataDir,
                              int electionTimeoutMillis, int snapshotIntervalSecs, DomainConfig domain,
-                             StoreOptions store) {
+                             StoreOptions store, int replicaId) {
     public static final int DEFAULT_ELECTION_TIMEOUT_MILLIS = 1000;
     public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 600;
 
@@ -36,31 +38,39 @@ public record ReplicaOptions(String groupId, String raftAddress, List<String> in
         if (electionTimeoutMillis < 100) {
             throw new IllegalArgumentException("electionTimeoutMillis must be >= 100, got " + electionTimeoutMillis);
         }
+        if (replicaId < 0) {
+            throw new IllegalArgumentException("replicaId must be >= 0, got " + replicaId);
+        }
     }
 
     /** Defaults: group {@code cluster-<c>}, 1 s election timeout, snapshots every 10 minutes, default store memory. */
     public static ReplicaOptions of(DomainConfig domain, String raftAddress, List<String> initialVoters, Path dataDir) {
         return new ReplicaOptions("cluster-" + domain.clusterId(), raftAddress, initialVoters, dataDir,
-                DEFAULT_ELECTION_TIMEOUT_MILLIS, DEFAULT_SNAPSHOT_INTERVAL_SECS, domain, StoreOptions.defaults());
+                DEFAULT_ELECTION_TIMEOUT_MILLIS, DEFAULT_SNAPSHOT_INTERVAL_SECS, domain, StoreOptions.defaults(), 0);
     }
 
     public ReplicaOptions withElectionTimeoutMillis(int millis) {
         return new ReplicaOptions(groupId, raftAddress, initialVoters, dataDir, millis, snapshotIntervalSecs, domain,
-                store);
+                store, replicaId);
     }
 
     public ReplicaOptions withSnapshotIntervalSecs(int secs) {
         return new ReplicaOptions(groupId, raftAddress, initialVoters, dataDir, electionTimeoutMillis, secs, domain,
-                store);
+                store, replicaId);
     }
 
     public ReplicaOptions withStore(StoreOptions storeOptions) {
         return new ReplicaOptions(groupId, raftAddress, initialVoters, dataDir, electionTimeoutMillis,
-                snapshotIntervalSecs, domain, storeOptions);
+                snapshotIntervalSecs, domain, storeOptions, replicaId);
     }
 
     public ReplicaOptions withInitialVoters(List<String> voters) {
         return new ReplicaOptions(groupId, raftAddress, voters, dataDir, electionTimeoutMillis, snapshotIntervalSecs,
-                domain, store);
+                domain, store, replicaId);
+    }
+
+    public ReplicaOptions withReplicaId(int id) {
+        return new ReplicaOptions(groupId, raftAddress, initialVoters, dataDir, electionTimeoutMillis,
+                snapshotIntervalSecs, domain, store, id);
     }
 }

@@ -125,6 +125,24 @@ public final class RocksKvStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the existing database in {@code dir} read-only, runs {@code fn} on it and closes it: for checks before a
+     * replica starts and for offline reads. Writes nothing into {@code dir} (RocksDB's info log goes to
+     * {@code java.io.tmpdir}); a missing, corrupt or unreadable database is a {@link StoreException} carrying RocksDB's
+     * own reason.
+     */
+    public static <T> T readOnly(Path dir, Function<KvReader, T> fn) {
+        Path infoLogDir = Path.of(System.getProperty("java.io.tmpdir"));
+        try (Options readOnlyOptions = new Options().setCreateIfMissing(false)
+                .setDbLogDir(infoLogDir.toString()).setKeepLogFileNum(1);
+             RocksDB db = RocksDB.openReadOnly(readOnlyOptions, dir.toString());
+             ReadOptions readOptions = new ReadOptions()) {
+            return fn.apply(new SnapshotReader(db, readOptions));
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot open state db " + dir + " read-only: " + e.getMessage(), e);
+        }
+    }
+
     public Path dir() {
         return dir;
     }

@@ -1,6 +1,7 @@
 package tinysns.domain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -204,6 +205,47 @@ class SnsStateMachineTest {
     }
 
     @Test
+    void anExpiredSessionReadsNothingAndAWallClockPastItsTimeEndsItWithoutAWrite() {
+        Session u1 = c1.login(1);
+        long ttl = DomainConfig.DEFAULT_SESSION_TTL_MILLIS;
+        long loggedIn = c1.clock.millis;
+        assertEquals(Status.SUCCESS, c1.machine.checkSession(c1.kv, u1, loggedIn + ttl));
+        assertEquals(Status.SESSION_INVALID, c1.machine.checkSession(c1.kv, u1, loggedIn + ttl + 1),
+                "the master's wall clock past the time to live: refused although nothing was written since");
+        assertEquals(Status.SUCCESS, c1.machine.checkSession(c1.kv, u1), "by the cluster's own clock it still lives");
+        c1.clock.millis += ttl + 1;
+        c1.login(4); // any write moves the cluster's clock
+        assertEquals(Status.SESSION_INVALID, c1.machine.checkSession(c1.kv, u1));
+        assertEquals(Status.SESSION_INVALID, c1.list(u1).status());
+        assertEquals(Status.SESSION_INVALID, c1.machine.timeline(c1.kv, u1, 20).status());
+        assertEquals(Status.SESSION_INVALID, c1.apply(new TouchCommand(1, u1.token())).reply().status(),
+                "an expired session cannot be revived");
+        assertEquals(Status.SESSION_INVALID, c1.apply(new LogoutCommand(1, u1.token())).reply().status());
+    }
+
+    @Test
+    void aTouchKeepsAReadingClientsSessionAliveAndChangesNothingElse() {
+        Session u1 = c1.login(1);
+        Session u4 = c1.login(4);
+        c1.follow(u1, 4);
+        long ttl = DomainConfig.DEFAULT_SESSION_TTL_MILLIS;
+        assertFalse(c1.machine.sessionNeedsTouch(c1.kv, u1, c1.clock.millis + ttl / 4 - 100));
+        assertTrue(c1.machine.sessionNeedsTouch(c1.kv, u1, c1.clock.millis + ttl / 4));
+        assertFalse(c1.machine.sessionNeedsTouch(c1.kv, new Session(1, u4.token()), c1.clock.millis + ttl / 4),
+                "another user's token is never touched");
+        for (int day = 0; day < 3; day++) {
+            c1.clock.millis += ttl / 2;
+            assertEquals(Status.SUCCESS, c1.apply(new TouchCommand(1, u1.token())).reply().status());
+        }
+        assertEquals(Status.SESSION_INVALID, c1.post(u4, "u4 never touched").reply().status());
+        assertEquals(Status.ALREADY_EXISTS, c1.follow(u1, 4).status(),
+                "touched through a day and a half: still a valid session (which already follows 4)");
+        assertEquals(Status.SESSION_INVALID,
+                c1.apply(new TouchCommand(4, u1.token())).reply().status(), "a touch must name the token's user");
+        assertEquals(List.of(4L), c1.machine.following(c1.kv, 1));
+    }
+
+    @Test
     void everyLocalChangeIsInTheOutboxDenselyNumbered() {
         Session u1 = c1.login(1);
         Session u4 = c1.login(4);
@@ -287,8 +329,36 @@ class SnsStateMachineTest {
             assertEquals(20, c1.machine.timeline(counting, u1, 20).posts().size());
             assertEquals(1, counting.scans, "one seek");
             assertTrue(counting.visited <= 20, "visited " + counting.visited + " timeline keys");
-            assertTrue(counting.gets <= 21, "gets " + counting.gets);
+            assertTrue(counting.gets <= 22, "gets " + counting.gets + " (session, cluster clock, 20 posts)");
         }
+    }
+
+    @Test
+    void userTimelineShowsAnAuthorsNewestPostsWhereverTheAuthorLives() {
+        DomainCluster c2 = new DomainCluster(2, 3, c1.clock);
+        Session u1 = c1.login(1);
+        Session u4 = c1.login(4);
+        Session u2 = c2.login(2);
+        for (int i = 1; i <= 25; i++) {
+            c1.post(u4, "local " + i);
+        }
+        c2.post(u2, "remote 1");
+        assertEquals(Status.SUCCESS, c2.syncTo(c1).status());
+
+        var local = c1.machine.userTimeline(c1.kv, u1, 4, 20);
+        assertEquals(Status.SUCCESS, local.status());
+        assertEquals(20, local.posts().size());
+        assertEquals("local 6", local.posts().get(0).text(), "oldest of the newest 20 first");
+        assertEquals("local 25", local.posts().get(19).text());
+        assertEquals(List.of("remote 1"),
+                c1.machine.userTimeline(c1.kv, u1, 2, 20).posts().stream().map(PostView::text).toList(),
+                "an author of another cluster, no follow needed");
+        assertEquals(List.of(), c1.machine.userTimeline(c1.kv, u4, 1, 20).posts(), "an author with no posts");
+        assertEquals(Status.INVALID_USERNAME, c1.machine.userTimeline(c1.kv, u1, 99, 20).status());
+        assertEquals(Status.INVALID_USERNAME, c1.machine.userTimeline(c1.kv, u1, -1, 20).status());
+        assertEquals(Status.INVALID_COMMAND, c1.machine.userTimeline(c1.kv, u1, 4, 0).status());
+        assertEquals(Status.SESSION_INVALID,
+                c1.machine.userTimeline(c1.kv, new Session(1, "forged-token-000000"), 4, 20).status());
     }
 
     @Test

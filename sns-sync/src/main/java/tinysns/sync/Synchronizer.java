@@ -38,6 +38,8 @@ public final class Synchronizer implements AutoCloseable {
     private volatile CoordinatorService coordinator;
     private Role role;
     private boolean connected;
+    /** Set once the coordinator has refused our secret, so the refusal is logged once, not on every beat. */
+    private boolean refusedLogged;
 
     public Synchronizer(SyncOptions options) {
         this.options = options;
@@ -67,12 +69,20 @@ public final class Synchronizer implements AutoCloseable {
     private void beat() {
         try {
             CoordinatorService c = coordinator();
-            HeartbeatReply reply = c.heartbeat(new Heartbeat(id, options.host(), options.registryPort(), null, report()));
+            HeartbeatReply reply = c.heartbeat(options.secret(),
+                    new Heartbeat(id, options.host(), options.registryPort(), null, report()));
+            refusedLogged = false;
             if (!connected) {
                 connected = true;
                 log.info("{} registered with the coordinator", id);
             }
             onRole(reply.role(), reply.clusterCount());
+        } catch (SecurityException e) {
+            connected = false;
+            if (!refusedLogged) {
+                refusedLogged = true;
+                log.error("{}: the coordinator refused our heartbeat ({}); check --secret-file", id, e.getMessage());
+            }
         } catch (Exception e) {
             coordinator = null;
             if (connected) {

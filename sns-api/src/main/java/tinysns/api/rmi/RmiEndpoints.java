@@ -31,22 +31,39 @@ public final class RmiEndpoints {
     public static final String FILTER_PATTERN = String.join(";",
             "maxdepth=20", "maxrefs=100000", "maxarray=100000", "maxbytes=8000000",
             "tinysns.api.*",
-            "java.lang.Enum", "java.lang.Number", "java.lang.Long", "java.lang.Integer", "java.lang.Boolean",
-            "java.lang.String", "java.lang.Record",
-            "java.util.ArrayList", "java.util.Collections$UnmodifiableList",
-            "java.util.Collections$UnmodifiableRandomAccessList", "java.util.Collections$UnmodifiableCollection",
-            "java.util.Collections$EmptyList", "java.util.Collections$EmptyMap", "java.util.Collections$SingletonList",
-            "java.util.CollSer", "java.util.ImmutableCollections$*", "java.util.HashMap", "java.util.TreeMap",
-            // An array is matched by its element type ("[Ljava.lang.Object;" would never match): java.lang.Object
-            // admits the Object[] inside CollSer, i.e. every List.of / Map.of / Set.of / Stream.toList() value.
-            "java.util.Map$Entry", "java.lang.Object",
+            // Serializable superclasses of what the records hold (enums, Long/Integer map entries).
+            "java.lang.Enum", "java.lang.Number", "java.lang.Long", "java.lang.Integer", "java.lang.String",
+            // The only collections the API's values are built with: ArrayList, and List.of / Map.of / List.copyOf /
+            // Map.copyOf / Stream.toList(), which serialize as CollSer holding an Object[]. An array is matched by
+            // its element type ("[Ljava.lang.Object;" would never match), so java.lang.Object admits that array; no
+            // object of class Object itself can be deserialized (it is not Serializable). No HashMap/HashSet/TreeMap:
+            // records normalize their maps with Map.copyOf, and hash-collision bombs need a hashing collection.
+            "java.util.ArrayList", "java.util.CollSer", "java.util.ImmutableCollections$*", "java.lang.Object",
+            // A stub (the client's timeline callback, a service bound into a registry) is a dynamic proxy with
+            // RMI's handler; its UnicastRef/LiveRef/ObjID are read by hand in RemoteObject.readObject and never
+            // reach the filter as classes (only the client socket factory inside does, hence the TLS line below).
             "java.lang.reflect.Proxy", "jdk.proxy*", "java.rmi.server.RemoteObjectInvocationHandler",
-            "java.rmi.server.RemoteObject", "java.rmi.server.RemoteRef", "java.rmi.server.UnicastRemoteObject",
-            "java.rmi.server.ObjID", "java.rmi.server.UID", "sun.rmi.server.UnicastRef", "sun.rmi.server.UnicastRef2",
-            "sun.rmi.transport.LiveRef", "sun.rmi.transport.tcp.TCPEndpoint",
+            "java.rmi.server.RemoteObject",
+            // With --tls every stub, callbacks included, carries the client half of RmiTransport.
+            "javax.rmi.ssl.SslRMIClientSocketFactory",
             "!*");
 
     public static final ObjectInputFilter FILTER = ObjectInputFilter.Config.createFilter(FILTER_PATTERN);
+
+    /**
+     * The JDK registry's own filter (documented in the {@code java.rmi} module), read once when the registry class
+     * loads. The JDK default admits any {@code Remote} or {@code Number} class and arrays of a million elements;
+     * this class sets it to {@link #FILTER_PATTERN} before any registry can be created through it, so a bind is held
+     * to the same allow-list and limits as every export. A standalone registry gets it by running
+     * {@code sns registry}.
+     */
+    public static final String REGISTRY_FILTER_PROPERTY = "sun.rmi.registry.registryFilter";
+
+    static {
+        if (System.getProperty(REGISTRY_FILTER_PROPERTY) == null) {
+            System.setProperty(REGISTRY_FILTER_PROPERTY, FILTER_PATTERN);
+        }
+    }
 
     private RmiEndpoints() {
     }
@@ -57,7 +74,8 @@ public final class RmiEndpoints {
      */
     @SuppressWarnings("unchecked")
     public static <T extends Remote> T export(T object, String host, int port) throws RemoteException {
-        return (T) UnicastRemoteObject.exportObject(object, port, null, new BoundServerSocketFactory(host), FILTER);
+        return (T) UnicastRemoteObject.exportObject(object, port, RmiTransport.clientSockets(),
+                RmiTransport.serverSockets(host), FILTER);
     }
 
     /** Unexports, even while calls are in progress; false if it was not exported. */
@@ -70,15 +88,16 @@ public final class RmiEndpoints {
     }
 
     /**
-     * Starts an in-process registry listening on {@code host:port} only. Its own JEP 290 filter is the JDK's
-     * {@code sun.rmi.registry.registryFilter} default, which admits stubs only.
+     * Starts an in-process registry listening on {@code host:port} only. Its JEP 290 filter is
+     * {@link #FILTER_PATTERN} (via {@link #REGISTRY_FILTER_PROPERTY}, unless the launcher set that property); what
+     * the pattern leaves undecided (primitive arrays within the limits) goes on to the JDK's stubs-only default.
      */
     public static Registry createRegistry(String host, int port) throws RemoteException {
-        return LocateRegistry.createRegistry(port, null, new BoundServerSocketFactory(host));
+        return LocateRegistry.createRegistry(port, RmiTransport.clientSockets(), RmiTransport.serverSockets(host));
     }
 
     public static Registry registry(String host, int port) throws RemoteException {
-        return LocateRegistry.getRegistry(host, port);
+        return LocateRegistry.getRegistry(host, port, RmiTransport.clientSockets());
     }
 
     /** Looks a name up in the registry at {@code host:port}. */

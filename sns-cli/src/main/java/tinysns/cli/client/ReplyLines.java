@@ -11,11 +11,16 @@ public final class ReplyLines {
     public static final String NOT_A_FOLLOWER = "Command failed with not a follower";
     public static final String INVALID_COMMAND = "Command failed with invalid command";
     public static final String UNKNOWN = "Command failed with unknown reason";
+    /** Beyond the course: the server refused a post over its per-session rate (sns node --post-rate). */
+    public static final String RATE_LIMITED = "Command failed with too many posts, wait a moment";
 
     private ReplyLines() {
     }
 
-    /** Every status beyond the course's own (NOT_MASTER after retries ran out, SESSION_INVALID, …) is "unknown". */
+    /**
+     * Every status beyond the course's own (NOT_MASTER after retries ran out, SESSION_INVALID, …) is "unknown", except
+     * RATE_LIMITED: a script that posts too fast must be told to slow down, not left guessing.
+     */
     public static String lineFor(Status status) {
         if (status == null) {
             return UNKNOWN;
@@ -27,6 +32,7 @@ public final class ReplyLines {
             case INVALID_USERNAME -> INVALID_USERNAME;
             case NOT_A_FOLLOWER -> NOT_A_FOLLOWER;
             case INVALID_COMMAND -> INVALID_COMMAND;
+            case RATE_LIMITED -> RATE_LIMITED;
             default -> UNKNOWN;
         };
     }

@@ -21,6 +21,7 @@ import tinysns.api.Status;
 import tinysns.api.TimelineListener;
 import tinysns.api.TimelineReply;
 import tinysns.api.rmi.RmiEndpoints;
+import tinysns.api.rmi.RmiTransport;
 
 /**
  * The real {@link Connection}: the coordinator's registry at {@code -h/-k}, then the master's {@link NodeService}
@@ -57,7 +58,7 @@ public final class RmiConnection implements Connection {
         } catch (RemoteException | NotBoundException e) {
             throw new ConnectFailure(ConnectFailure.Reason.SERVER_UNREACHABLE,
                     "cannot look up " + address.registryName() + " at " + address.host() + ":" + address.port()
-                            + ": " + e, e);
+                            + ": " + RmiTransport.describe(e), e);
         }
     }
 
@@ -73,7 +74,8 @@ public final class RmiConnection implements Connection {
                 address = coordinator().getServer(userId);
             } catch (RemoteException e) {
                 throw new ConnectFailure(ConnectFailure.Reason.COORDINATOR_UNREACHABLE,
-                        "cannot reach the coordinator at " + coordinatorHost + ":" + coordinatorPort + ": " + e, e);
+                        "cannot reach the coordinator at " + coordinatorHost + ":" + coordinatorPort + ": "
+                                + RmiTransport.describe(e), e);
             }
         }
         if (address == null) {
@@ -95,7 +97,8 @@ public final class RmiConnection implements Connection {
                         + coordinatorPort, e);
             } catch (RemoteException e) {
                 throw new ConnectFailure(ConnectFailure.Reason.COORDINATOR_UNREACHABLE,
-                        "cannot reach the registry at " + coordinatorHost + ":" + coordinatorPort + ": " + e, e);
+                        "cannot reach the registry at " + coordinatorHost + ":" + coordinatorPort + ": "
+                                + RmiTransport.describe(e), e);
             }
             coordinator = current;
         }

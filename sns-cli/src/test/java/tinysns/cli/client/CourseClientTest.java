@@ -78,7 +78,7 @@ class CourseClientTest {
                     + "Cmd> Command failed with invalid command\n"
                     + "Cmd> Command failed with unknown reason\n"
                     + "Cmd> Command failed with unknown reason\n"
-                    + "Cmd> Command failed with unknown reason\n"
+                    + "Cmd> Command failed with too many posts, wait a moment\n"
                     + "Cmd> \n", client.output());
         }
     }

@@ -23,9 +23,15 @@ class ReplyLinesTest {
     @Test
     void everyOtherStatusIsAnUnknownReason() {
         EnumSet<Status> others = EnumSet.range(Status.NOT_MASTER, Status.TIMEOUT);
+        others.remove(Status.RATE_LIMITED);
         for (Status status : others) {
             assertEquals("Command failed with unknown reason", ReplyLines.lineFor(status), status.name());
         }
         assertEquals("Command failed with unknown reason", ReplyLines.lineFor(null));
+    }
+
+    @Test
+    void aPostOverTheRateSaysSo() {
+        assertEquals("Command failed with too many posts, wait a moment", ReplyLines.lineFor(Status.RATE_LIMITED));
     }
 }

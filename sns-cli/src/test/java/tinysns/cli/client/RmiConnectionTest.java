@@ -208,7 +208,7 @@ class RmiConnectionTest {
         }
 
         @Override
-        public HeartbeatReply heartbeat(Heartbeat heartbeat) {
+        public HeartbeatReply heartbeat(String secret, Heartbeat heartbeat) {
             throw new UnsupportedOperationException("not part of this test");
         }
 
@@ -263,6 +263,11 @@ class RmiConnectionTest {
         @Override
         public TimelineReply timeline(Session session, int limit) {
             return cluster.timeline(session, limit);
+        }
+
+        @Override
+        public TimelineReply userTimeline(Session session, long authorId, int limit) {
+            throw new UnsupportedOperationException("the course client never reads another user's posts");
         }
 
         @Override

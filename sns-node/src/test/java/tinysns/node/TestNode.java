@@ -1,0 +1,64 @@
+package tinysns.node;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import tinysns.api.NodeService;
+import tinysns.api.rmi.RmiEndpoints;
+import tinysns.domain.DomainConfig;
+import tinysns.domain.SnsStateMachine;
+
+/**
+ * One real server in this JVM — a single-voter JRaft group on RocksDB under {@code dir}, its own RMI registry on a free
+ * loopback port, no coordinator (it only retries its heartbeats) — and its stub as a client sees it.
+ */
+final class TestNode implements AutoCloseable {
+    static final String HOST = "127.0.0.1";
+
+    final NodeServer server;
+    final NodeService node;
+
+    TestNode(Path dir, ClientLimits limits) throws Exception {
+        int servicePort = freePort();
+        int raftPort = freePort();
+        int coordinatorPort = freePort(); // nothing listens there
+        NodeOptions options = new NodeOptions(1, 1, 1, HOST, servicePort, HOST, coordinatorPort, raftPort,
+                List.of(HOST + ":" + raftPort), dir.resolve("node"), Duration.ofMillis(200), Duration.ofMillis(500),
+                Duration.ofSeconds(3), null, Duration.ofSeconds(5));
+        server = new NodeServer(options, limits).start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!server.replica().isLeader() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(server.replica().isLeader(), "a single voter elects itself");
+            node = RmiEndpoints.lookup(HOST, servicePort, "sns/cluster-1/node-1", NodeService.class);
+        } catch (Exception | Error e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    /** SHA-256 of the whole applied state: equal digests mean nothing changed. */
+    String digest() {
+        SnsStateMachine machine = new SnsStateMachine(DomainConfig.of(1, 1));
+        return server.replica().readLocal(kv -> HexFormat.of().formatHex(machine.digest(kv)));
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            return socket.getLocalPort();
+        }
+    }
+}
