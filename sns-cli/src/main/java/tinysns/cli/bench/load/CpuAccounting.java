@@ -1,0 +1,131 @@
+package tinysns.cli.bench.load;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Where the CPU went during a run, measured rather than guessed: each deployment process's user+system time from
+ * {@code /proc/<pid>/stat}, the bench's own, and the whole machine's busy share from {@code /proc/stat}, taken before
+ * and after. Divided by the operations done, it says which process class a throughput limit lives in.
+ */
+public final class CpuAccounting {
+    /** Linux reports process times in clock ticks of 1/100 s on every architecture this runs on (USER_HZ). */
+    private static final double TICK_SECONDS = 0.01;
+
+    /** CPU seconds so far per process name, the bench's own, and the machine's busy and total ticks. */
+    public record Snapshot(Map<String, Double> processSeconds, double benchSeconds, long machineBusy,
+                           long machineTotal, long atNanos) {
+    }
+
+    /** A process class's CPU over the run: seconds, and microseconds per operation. */
+    public record Share(String name, double seconds, double microsPerOp) {
+    }
+
+    /** The run's CPU: per process group, and the machine's busy fraction (of all its cores) and core count. */
+    public record Usage(List<Share> shares, double machineBusyFraction, int cores, double seconds) {
+    }
+
+    private CpuAccounting() {
+    }
+
+    public static Snapshot take(Path runDir) throws IOException {
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        if (runDir != null && Files.isDirectory(runDir.resolve("pids"))) {
+            try (Stream<Path> files = Files.list(runDir.resolve("pids"))) {
+                for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".pid")).sorted().toList()) {
+                    String name = file.getFileName().toString().replaceFirst("\\.pid$", "");
+                    try {
+                        long pid = Long.parseLong(Files.readString(file).trim());
+                        double s = processSeconds(pid);
+                        if (s >= 0) {
+                            seconds.put(name, s);
+                        }
+                    } catch (NumberFormatException e) {
+                        // a pid file being written: skip it this time
+                    }
+                }
+            }
+        }
+        double bench = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+        long[] machine = machineTicks();
+        return new Snapshot(seconds, bench, machine[0], machine[1], System.nanoTime());
+    }
+
+    /** The difference between two snapshots, grouped as node / sync / coordinator+registry / bench. */
+    public static Usage between(Snapshot before, Snapshot after, long operations) {
+        Map<String, Double> groups = new LinkedHashMap<>();
+        for (Map.Entry<String, Double> e : after.processSeconds().entrySet()) {
+            Double was = before.processSeconds().get(e.getKey());
+            if (was == null) {
+                continue; // started during the run: no baseline
+            }
+            groups.merge(group(e.getKey()), e.getValue() - was, Double::sum);
+        }
+        groups.put("bench (this JVM)", after.benchSeconds() - before.benchSeconds());
+        List<Share> shares = new ArrayList<>();
+        groups.forEach((name, s) -> shares.add(new Share(name, s, operations == 0 ? 0 : s * 1e6 / operations)));
+        long total = after.machineTotal() - before.machineTotal();
+        double busy = total <= 0 ? 0 : (after.machineBusy() - before.machineBusy()) / (double) total;
+        return new Usage(shares, busy, Runtime.getRuntime().availableProcessors(),
+                (after.atNanos() - before.atNanos()) / 1e9);
+    }
+
+    static String group(String processName) {
+        if (processName.startsWith("node-")) {
+            return "nodes";
+        }
+        if (processName.startsWith("sync-")) {
+            return "synchronizers";
+        }
+        return "coordinator + registry";
+    }
+
+    /** utime + stime of a process in seconds, or -1 if it is gone. */
+    static double processSeconds(long pid) throws IOException {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return -1;
+        }
+        return parseStatSeconds(stat);
+    }
+
+    /** Fields 14 and 15 of /proc/pid/stat, counted after the command name, which may contain spaces. */
+    static double parseStatSeconds(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        // f[0] is field 3 (state): utime is field 14 -> f[11], stime field 15 -> f[12].
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_SECONDS;
+    }
+
+    /** {busy, total} jiffies of all cores from the first line of /proc/stat; zeros where there is none. */
+    static long[] machineTicks() throws IOException {
+        Path stat = Path.of("/proc/stat");
+        if (!Files.exists(stat)) {
+            return new long[]{0, 0};
+        }
+        return parseMachineTicks(Files.readAllLines(stat).get(0));
+    }
+
+    static long[] parseMachineTicks(String cpuLine) {
+        String[] f = cpuLine.trim().split("\\s+");
+        long total = 0;
+        long idle = 0;
+        for (int i = 1; i < f.length && i <= 8; i++) { // user nice system idle iowait irq softirq steal
+            long v = Long.parseLong(f[i]);
+            total += v;
+            if (i == 4 || i == 5) {
+                idle += v;
+            }
+        }
+        return new long[]{total - idle, total};
+    }
+}

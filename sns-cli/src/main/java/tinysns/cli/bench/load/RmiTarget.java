@@ -1,0 +1,267 @@
+package tinysns.cli.bench.load;
+
+import java.rmi.RemoteException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import tinysns.api.CoordinatorService;
+import tinysns.api.LoginReply;
+import tinysns.api.NodeService;
+import tinysns.api.Reply;
+import tinysns.api.ServerAddress;
+import tinysns.api.Session;
+import tinysns.api.Status;
+import tinysns.api.TimelineReply;
+import tinysns.api.rmi.RmiEndpoints;
+
+/**
+ * The deployment as a {@link LoadTarget}: graph user {@code i} is user id {@code idBase + i + 1}, which lives in
+ * cluster {@code i mod clusters + 1} ({@code idBase} is a multiple of the cluster count). Calls go straight to each
+ * cluster's master {@link NodeService} (one stub per cluster, shared by all threads, looked up again from the
+ * coordinator after NOT_MASTER or a transport failure). Sessions and request numbers are kept per user.
+ */
+public final class RmiTarget implements LoadTarget {
+    static final int TIMELINE_LIMIT = 20;
+
+    private final String coordinatorHost;
+    private final int coordinatorPort;
+    private final int clusters;
+    private final long idBase;
+    private final Session[] sessions;
+    private final AtomicLongArray requestNo;
+    private final AtomicLongArray lastPostSeq;
+    private final AtomicReferenceArray<NodeService> masters;
+    private final AtomicLongArray lookedUpAt;
+    private volatile VisibilityProbe probe;
+
+    public RmiTarget(String coordinatorHost, int coordinatorPort, int clusters, long idBase, int users) {
+        if (idBase < 0 || idBase % clusters != 0) {
+            throw new IllegalArgumentException("the id base must be a non-negative multiple of the cluster count");
+        }
+        this.coordinatorHost = coordinatorHost;
+        this.coordinatorPort = coordinatorPort;
+        this.clusters = clusters;
+        this.idBase = idBase;
+        this.sessions = new Session[users];
+        this.requestNo = new AtomicLongArray(users);
+        this.lastPostSeq = new AtomicLongArray(users);
+        this.masters = new AtomicReferenceArray<>(clusters + 1);
+        this.lookedUpAt = new AtomicLongArray(clusters + 1);
+    }
+
+    public int clusters() {
+        return clusters;
+    }
+
+    public int users() {
+        return sessions.length;
+    }
+
+    public long id(int user) {
+        return idBase + user + 1;
+    }
+
+    public int cluster(int user) {
+        return (int) ((id(user) - 1) % clusters) + 1;
+    }
+
+    public void observeWith(VisibilityProbe probe) {
+        this.probe = probe;
+    }
+
+    /** The highest post number acknowledged for {@code user} (0 if none). */
+    public long lastPostSeq(int user) {
+        return lastPostSeq.get(user);
+    }
+
+    /** Logs the user in (creating it), retrying through a failover for up to {@code patienceMillis}. */
+    public void login(int user, long patienceMillis) throws Exception {
+        long deadline = System.currentTimeMillis() + patienceMillis;
+        int cluster = cluster(user);
+        while (true) {
+            String problem;
+            try {
+                LoginReply reply = master(cluster).login(id(user));
+                if (reply.status() == Status.SUCCESS) {
+                    synchronized (sessions) {
+                        sessions[user] = reply.session();
+                    }
+                    return;
+                }
+                problem = reply.status() + (reply.detail() == null ? "" : " (" + reply.detail() + ")");
+                failed(cluster, reply.status());
+            } catch (RemoteException e) {
+                problem = e.toString();
+                forget(cluster);
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("login of user " + id(user) + " failed: " + problem);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Makes {@code user} follow {@code target}; a target of another cluster may not be known here yet (its creation
+     * is still being synchronized), so INVALID_USERNAME is retried until {@code deadlineMillis}.
+     */
+    public void follow(int user, int target, long deadlineMillis) throws Exception {
+        int cluster = cluster(user);
+        while (true) {
+            String problem;
+            try {
+                Reply r = master(cluster).follow(session(user), requestNo.incrementAndGet(user), id(target));
+                if (r.status() == Status.SUCCESS || r.status() == Status.ALREADY_EXISTS) {
+                    return;
+                }
+                problem = r.status() + (r.detail() == null ? "" : " (" + r.detail() + ")");
+                failed(cluster, r.status());
+            } catch (RemoteException e) {
+                problem = e.toString();
+                forget(cluster);
+            }
+            if (System.currentTimeMillis() > deadlineMillis) {
+                throw new IllegalStateException("user " + id(user) + " cannot follow " + id(target) + ": " + problem);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Override
+    public String homeTimeline(int user) throws Exception {
+        int cluster = cluster(user);
+        return outcome(cluster, () -> master(cluster).timeline(session(user), TIMELINE_LIMIT).status());
+    }
+
+    @Override
+    public String userTimeline(int user, int author) throws Exception {
+        int cluster = cluster(user);
+        return outcome(cluster, () -> master(cluster).userTimeline(session(user), id(author), TIMELINE_LIMIT).status());
+    }
+
+    /** The newest post number of {@code author} that {@code reader}'s cluster shows (0 if none). */
+    public long newestSeqSeenBy(int reader, long authorId) throws Exception {
+        TimelineReply reply = master(cluster(reader)).userTimeline(session(reader), authorId, 1);
+        if (reply.status() == Status.INVALID_USERNAME) {
+            return 0;
+        }
+        if (reply.status() != Status.SUCCESS) {
+            throw new IllegalStateException("user-timeline read failed: " + reply.status());
+        }
+        return reply.posts().isEmpty() ? 0 : reply.posts().get(reply.posts().size() - 1).seq();
+    }
+
+    @Override
+    public String post(int user, String text, long intendedNanos) throws Exception {
+        int cluster = cluster(user);
+        Reply r;
+        try {
+            r = master(cluster).post(session(user), requestNo.incrementAndGet(user), text);
+        } catch (RemoteException e) {
+            forget(cluster);
+            throw e;
+        }
+        if (r.status() != Status.SUCCESS) {
+            failed(cluster, r.status());
+            return r.status().name();
+        }
+        long ackNanos = System.nanoTime();
+        lastPostSeq.accumulateAndGet(user, r.postSeq(), Math::max);
+        VisibilityProbe p = probe;
+        if (p != null) {
+            p.acknowledged(id(user), r.postSeq(), intendedNanos, ackNanos);
+        }
+        return null;
+    }
+
+    /** Posts as {@code user} and returns the post number (for sentinels and preload). */
+    public long postNow(int user, String text) throws Exception {
+        int cluster = cluster(user);
+        Reply r = master(cluster).post(session(user), requestNo.incrementAndGet(user), text);
+        if (r.status() != Status.SUCCESS) {
+            failed(cluster, r.status());
+            throw new IllegalStateException("post by " + id(user) + " failed: " + r.status()
+                    + (r.detail() == null ? "" : " (" + r.detail() + ")"));
+        }
+        lastPostSeq.accumulateAndGet(user, r.postSeq(), Math::max);
+        return r.postSeq();
+    }
+
+    public Session session(int user) {
+        Session s;
+        synchronized (sessions) {
+            s = sessions[user];
+        }
+        if (s == null) {
+            throw new IllegalStateException("user " + id(user) + " is not logged in");
+        }
+        return s;
+    }
+
+    /** The cluster's master, looked up through the coordinator when unknown. */
+    public NodeService master(int cluster) throws RemoteException {
+        NodeService node = masters.get(cluster);
+        if (node != null) {
+            return node;
+        }
+        synchronized (masters) {
+            node = masters.get(cluster);
+            if (node != null) {
+                return node;
+            }
+            // After a failover many threads arrive here at once: one lookup per 100 ms is plenty.
+            long wait = lookedUpAt.get(cluster) + TimeUnit.MILLISECONDS.toNanos(100) - System.nanoTime();
+            if (wait > 0) {
+                LoadRun.sleepUntil(System.nanoTime() + wait);
+            }
+            lookedUpAt.set(cluster, System.nanoTime());
+            ServerAddress address;
+            try {
+                address = RmiEndpoints.lookup(coordinatorHost, coordinatorPort, CoordinatorService.REGISTRY_NAME,
+                        CoordinatorService.class).getClusterMaster(cluster);
+            } catch (java.rmi.NotBoundException e) {
+                throw new RemoteException("no coordinator bound at " + coordinatorHost + ":" + coordinatorPort, e);
+            }
+            if (address == null) {
+                throw new RemoteException("cluster " + cluster + " has no master right now");
+            }
+            try {
+                node = RmiEndpoints.lookup(address.host(), address.port(), address.registryName(), NodeService.class);
+            } catch (java.rmi.NotBoundException e) {
+                throw new RemoteException(address.registryName() + " is not bound at " + address.host() + ":"
+                        + address.port(), e);
+            }
+            masters.set(cluster, node);
+            return node;
+        }
+    }
+
+    private interface Call {
+        Status call() throws RemoteException;
+    }
+
+    private String outcome(int cluster, Call call) throws RemoteException {
+        Status status;
+        try {
+            status = call.call();
+        } catch (RemoteException e) {
+            forget(cluster);
+            throw e;
+        }
+        if (status == Status.SUCCESS) {
+            return null;
+        }
+        failed(cluster, status);
+        return status.name();
+    }
+
+    private void failed(int cluster, Status status) {
+        if (status == Status.NOT_MASTER) {
+            forget(cluster);
+        }
+    }
+
+    private void forget(int cluster) {
+        masters.set(cluster, null);
+    }
+}

@@ -1,0 +1,45 @@
+package tinysns.cli.bench.load;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CpuAccountingTest {
+    @Test
+    void readsProcessTimesEvenWhenTheCommandNameHasSpacesAndParens() {
+        String stat = "4242 (java (main) x) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 20 0 40 0 100";
+        assertEquals(3.0, CpuAccounting.parseStatSeconds(stat), 1e-9, "(250 + 50) ticks of 10 ms");
+    }
+
+    @Test
+    void machineBusyIsEverythingButIdleAndIowait() {
+        assertArrayEquals(new long[]{60, 100},
+                CpuAccounting.parseMachineTicks("cpu  30 5 20 30 10 3 2 0 0 0"));
+    }
+
+    @Test
+    void groupsProcessesAndDividesByOperations(@TempDir Path runDir) throws Exception {
+        Files.createDirectories(runDir.resolve("pids"));
+        Files.writeString(runDir.resolve("pids/node-1.1.pid"), ProcessHandle.current().pid() + "\n");
+        CpuAccounting.Snapshot before = CpuAccounting.take(runDir);
+        long spin = System.nanoTime() + 200_000_000L;
+        long x = 0;
+        while (System.nanoTime() < spin) {
+            x += System.nanoTime() % 7;
+        }
+        CpuAccounting.Snapshot after = CpuAccounting.take(runDir);
+        CpuAccounting.Usage usage = CpuAccounting.between(before, after, 1000);
+        assertTrue(x > 0);
+        assertEquals("nodes", usage.shares().get(0).name());
+        assertTrue(usage.shares().get(0).seconds() > 0.05, "this JVM, seen as a node, spun ~0.2 s: " + usage);
+        assertEquals(usage.shares().get(0).seconds() * 1e3, usage.shares().get(0).microsPerOp(), 1e-6);
+        assertTrue(usage.machineBusyFraction() > 0 && usage.machineBusyFraction() <= 1.0, usage.toString());
+        assertEquals(Map.of(), CpuAccounting.take(null).processSeconds());
+    }
+}
