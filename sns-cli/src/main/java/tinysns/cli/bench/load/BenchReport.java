@@ -59,6 +59,11 @@ public final class BenchReport {
                 out.printf(Locale.ROOT, "  %-24s %8.1f µs  (%.1f cores)%n", share.name(), share.microsPerOp(),
                         cpu.seconds() <= 0 ? 0 : share.seconds() / cpu.seconds());
             }
+            out.println("  by thread kind, in the deployment's processes:");
+            for (CpuAccounting.Share share : cpu.threadKinds()) {
+                out.printf(Locale.ROOT, "    %-44s %8.1f µs  (%.2f cores)%n", share.name(), share.microsPerOp(),
+                        cpu.seconds() <= 0 ? 0 : share.seconds() / cpu.seconds());
+            }
         }
         if (!r.memory().isEmpty()) {
             out.println();
@@ -123,6 +128,12 @@ public final class BenchReport {
             j.key("perGroup").open('[');
             for (CpuAccounting.Share share : r.cpu().shares()) {
                 j.open('{').field("group", share.name()).field("cpuSeconds", share.seconds())
+                        .field("microsPerOperation", share.microsPerOp()).close('}');
+            }
+            j.close(']');
+            j.key("perThreadKind").open('[');
+            for (CpuAccounting.Share share : r.cpu().threadKinds()) {
+                j.open('{').field("kind", share.name()).field("cpuSeconds", share.seconds())
                         .field("microsPerOperation", share.microsPerOp()).close('}');
             }
             j.close(']').close('}');

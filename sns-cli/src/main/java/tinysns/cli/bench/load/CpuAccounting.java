@@ -19,17 +19,24 @@ public final class CpuAccounting {
     /** Linux reports process times in clock ticks of 1/100 s on every architecture this runs on (USER_HZ). */
     private static final double TICK_SECONDS = 0.01;
 
-    /** CPU seconds so far per process name, the bench's own, and the machine's busy and total ticks. */
-    public record Snapshot(Map<String, Double> processSeconds, double benchSeconds, long machineBusy,
-                           long machineTotal, long atNanos) {
+    /**
+     * CPU seconds so far per process name, per thread kind across the deployment's processes (see
+     * {@link #threadKind}), the bench's own, and the machine's busy and total ticks.
+     */
+    public record Snapshot(Map<String, Double> processSeconds, Map<String, Double> threadKindSeconds,
+                           double benchSeconds, long machineBusy, long machineTotal, long atNanos) {
     }
 
     /** A process class's CPU over the run: seconds, and microseconds per operation. */
     public record Share(String name, double seconds, double microsPerOp) {
     }
 
-    /** The run's CPU: per process group, and the machine's busy fraction (of all its cores) and core count. */
-    public record Usage(List<Share> shares, double machineBusyFraction, int cores, double seconds) {
+    /**
+     * The run's CPU: per process group, per thread kind (in the deployment's processes), and the machine's busy
+     * fraction (of all its cores) and core count.
+     */
+    public record Usage(List<Share> shares, List<Share> threadKinds, double machineBusyFraction, int cores,
+                        double seconds) {
     }
 
     private CpuAccounting() {
@@ -37,6 +44,7 @@ public final class CpuAccounting {
 
     public static Snapshot take(Path runDir) throws IOException {
         Map<String, Double> seconds = new LinkedHashMap<>();
+        Map<String, Double> kinds = new java.util.TreeMap<>();
         if (runDir != null && Files.isDirectory(runDir.resolve("pids"))) {
             try (Stream<Path> files = Files.list(runDir.resolve("pids"))) {
                 for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".pid")).sorted().toList()) {
@@ -46,6 +54,7 @@ public final class CpuAccounting {
                         double s = processSeconds(pid);
                         if (s >= 0) {
                             seconds.put(name, s);
+                            addThreadKinds(pid, kinds);
                         }
                     } catch (NumberFormatException e) {
                         // a pid file being written: skip it this time
@@ -56,7 +65,7 @@ public final class CpuAccounting {
         double bench = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime() / 1e9;
         long[] machine = machineTicks();
-        return new Snapshot(seconds, bench, machine[0], machine[1], System.nanoTime());
+        return new Snapshot(seconds, kinds, bench, machine[0], machine[1], System.nanoTime());
     }
 
     /** The difference between two snapshots, grouped as node / sync / coordinator+registry / bench. */
@@ -72,9 +81,15 @@ public final class CpuAccounting {
         groups.put("bench (this JVM)", after.benchSeconds() - before.benchSeconds());
         List<Share> shares = new ArrayList<>();
         groups.forEach((name, s) -> shares.add(new Share(name, s, operations == 0 ? 0 : s * 1e6 / operations)));
+        List<Share> kinds = new ArrayList<>();
+        after.threadKindSeconds().forEach((kind, s) -> {
+            double d = s - before.threadKindSeconds().getOrDefault(kind, 0.0);
+            kinds.add(new Share(kind, d, operations == 0 ? 0 : d * 1e6 / operations));
+        });
+        kinds.sort((a, b) -> Double.compare(b.seconds(), a.seconds()));
         long total = after.machineTotal() - before.machineTotal();
         double busy = total <= 0 ? 0 : (after.machineBusy() - before.machineBusy()) / (double) total;
-        return new Usage(shares, busy, Runtime.getRuntime().availableProcessors(),
+        return new Usage(shares, kinds, busy, Runtime.getRuntime().availableProcessors(),
                 (after.atNanos() - before.atNanos()) / 1e9);
     }
 
@@ -86,6 +101,50 @@ public final class CpuAccounting {
             return "synchronizers";
         }
         return "coordinator + registry";
+    }
+
+    /** Adds each thread's CPU seconds of process {@code pid} to its kind's total. */
+    private static void addThreadKinds(long pid, Map<String, Double> kinds) throws IOException {
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        try (Stream<Path> threads = Files.list(tasks)) {
+            for (Path task : threads.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    kinds.merge(threadKind(comm), parseStatSeconds(stat), Double::sum);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // the process ended
+        }
+    }
+
+    /**
+     * What a thread does, from its name as Linux keeps it (Java's thread name, cut to 15 characters): the JIT, the
+     * garbage collector and VM, RMI's connection threads (serialization and the service code they run), JRaft and its
+     * RPC, RocksDB's background work, or other.
+     */
+    static String threadKind(String comm) {
+        if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler") || comm.startsWith("Sweeper")) {
+            return "JIT compiler";
+        }
+        if (comm.startsWith("GC Thread") || comm.startsWith("G1 ") || comm.startsWith("VM ")) {
+            return "GC + VM";
+        }
+        if (comm.startsWith("RMI ")) {
+            return "RMI calls (incl. service code)";
+        }
+        if (comm.startsWith("JRaft") || comm.startsWith("Append-Entries") || comm.startsWith("bolt-")
+                || comm.startsWith("Bolt-") || comm.startsWith("Rpc-netty") || comm.startsWith("raft-")
+                || comm.startsWith("read-index")) {
+            return "JRaft + its RPC (incl. state machine apply)";
+        }
+        if (comm.startsWith("rocksdb:")) {
+            return "RocksDB background";
+        }
+        return "other";
     }
 
     /** utime + stime of a process in seconds, or -1 if it is gone. */

@@ -43,7 +43,8 @@ class BenchReportTest {
                 recorder.errorKinds(), 3.0, recorder.intervals(),
                 new VisibilityProbe.Result(visible, visible, 1, 0, 0), Map.of(2, 120L), "ok: 3 checked",
                 List.of(new ProcessMemory.Usage("node-1.1", 42, 300_000, 250_000)),
-                new CpuAccounting.Usage(List.of(new CpuAccounting.Share("nodes", 1.5, 1250)), 0.9, 2, 3));
+                new CpuAccounting.Usage(List.of(new CpuAccounting.Share("nodes", 1.5, 1250)),
+                        List.of(new CpuAccounting.Share("JIT compiler", 0.3, 250)), 0.9, 2, 3));
     }
 
     @Test

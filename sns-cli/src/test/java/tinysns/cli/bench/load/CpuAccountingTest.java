@@ -41,5 +41,17 @@ class CpuAccountingTest {
         assertEquals(usage.shares().get(0).seconds() * 1e3, usage.shares().get(0).microsPerOp(), 1e-6);
         assertTrue(usage.machineBusyFraction() > 0 && usage.machineBusyFraction() <= 1.0, usage.toString());
         assertEquals(Map.of(), CpuAccounting.take(null).processSeconds());
+        assertTrue(usage.threadKinds().stream().anyMatch(k -> k.name().equals("other") && k.seconds() > 0.05),
+                "the spinning test thread counts as other: " + usage.threadKinds());
+    }
+
+    @Test
+    void threadKindsFollowJavaThreadNames() {
+        assertEquals("JIT compiler", CpuAccounting.threadKind("C2 CompilerThre"));
+        assertEquals("GC + VM", CpuAccounting.threadKind("G1 Conc#0"));
+        assertEquals("RMI calls (incl. service code)", CpuAccounting.threadKind("RMI TCP Connect"));
+        assertEquals("JRaft + its RPC (incl. state machine apply)", CpuAccounting.threadKind("JRaft-FSMCaller"));
+        assertEquals("RocksDB background", CpuAccounting.threadKind("rocksdb:low"));
+        assertEquals("other", CpuAccounting.threadKind("main"));
     }
 }
