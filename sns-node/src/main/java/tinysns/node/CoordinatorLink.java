@@ -19,6 +19,7 @@ import tinysns.api.ProcessId;
 import tinysns.api.RaftReport;
 import tinysns.api.Role;
 import tinysns.api.rmi.RmiEndpoints;
+import tinysns.api.rmi.RmiTransport;
 import tinysns.raft.ClusterReplica;
 
 /**
@@ -51,6 +52,8 @@ final class CoordinatorLink implements AutoCloseable {
     private boolean connected;
     /** Set once the coordinator has refused our secret, so the refusal is logged once, not on every beat. */
     private boolean refusedLogged;
+    /** True once the "cannot reach" line was logged since the last success: a wrong port or TLS mismatch says why. */
+    private boolean unreachableLogged;
     private Role role;
     // Watch state, touched by the timer thread only.
     private long lastBeatMillis = Long.MIN_VALUE / 2;
@@ -150,6 +153,7 @@ final class CoordinatorLink implements AutoCloseable {
             HeartbeatReply reply = coordinator.heartbeat(options.secret(),
                     new Heartbeat(id, options.host(), options.servicePort(), report, null));
             refusedLogged = false;
+            unreachableLogged = false;
             if (!connected) {
                 connected = true;
                 log.info("{} registered with the coordinator at {}:{}", id, options.coordinatorHost(),
@@ -174,8 +178,14 @@ final class CoordinatorLink implements AutoCloseable {
             coordinator = null;
             if (connected) {
                 connected = false;
+                unreachableLogged = true;
                 log.warn("{} lost the coordinator at {}:{}: {}; retrying every {} ms", id, options.coordinatorHost(),
                         options.coordinatorPort(), e.getClass().getSimpleName(), options.heartbeat().toMillis());
+            } else if (!unreachableLogged) {
+                unreachableLogged = true;
+                log.warn("{} cannot reach the coordinator at {}:{} yet: {}; retrying every {} ms", id,
+                        options.coordinatorHost(), options.coordinatorPort(), RmiTransport.describe(e),
+                        options.heartbeat().toMillis());
             }
         }
     }

@@ -21,6 +21,7 @@ import tinysns.api.ServerAddress;
 import tinysns.api.SyncReport;
 import tinysns.api.SyncService;
 import tinysns.api.rmi.RmiEndpoints;
+import tinysns.api.rmi.RmiTransport;
 
 /**
  * A synchronizer process: heartbeats to the coordinator, and while the coordinator says it is its cluster's MASTER
@@ -40,6 +41,8 @@ public final class Synchronizer implements AutoCloseable {
     private boolean connected;
     /** Set once the coordinator has refused our secret, so the refusal is logged once, not on every beat. */
     private boolean refusedLogged;
+    /** True once the "cannot reach" line was logged since the last success: a wrong port or TLS mismatch says why. */
+    private boolean unreachableLogged;
 
     public Synchronizer(SyncOptions options) {
         this.options = options;
@@ -72,6 +75,7 @@ public final class Synchronizer implements AutoCloseable {
             HeartbeatReply reply = c.heartbeat(options.secret(),
                     new Heartbeat(id, options.host(), options.registryPort(), null, report()));
             refusedLogged = false;
+            unreachableLogged = false;
             if (!connected) {
                 connected = true;
                 log.info("{} registered with the coordinator", id);
@@ -87,7 +91,11 @@ public final class Synchronizer implements AutoCloseable {
             coordinator = null;
             if (connected) {
                 connected = false;
+                unreachableLogged = true;
                 log.warn("{} lost the coordinator: {}", id, e.toString());
+            } else if (!unreachableLogged) {
+                unreachableLogged = true;
+                log.warn("{} cannot reach the coordinator yet: {}; retrying", id, RmiTransport.describe(e));
             }
         }
     }
