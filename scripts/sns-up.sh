@@ -164,7 +164,7 @@ start() {
             echo "node-$c.$n          service 127.0.0.1:$(server_port "$c" "$n")  raft 127.0.0.1:$(raft_port "$c" "$n")"
         done
         for n in 1 2; do
-            echo "sync-$c.$n          127.0.0.1:$(sync_port "$c" "$n")"
+            echo "sync-$c.$n          127.0.0.1:$(sync_port "$c" "$n")   (reported only: a synchronizer listens on nothing)"
         done
     done
 } >"$run_dir/ports.txt"

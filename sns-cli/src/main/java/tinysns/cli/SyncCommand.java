@@ -48,11 +48,13 @@ public final class SyncCommand implements Callable<Integer> {
     int clusters;
 
     @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1",
-            description = "Address this synchronizer's RMI objects listen on (default: ${DEFAULT-VALUE}).")
+            description = "Address this synchronizer reports to the coordinator (default: ${DEFAULT-VALUE}).")
     String host;
 
     @Option(names = "--port", paramLabel = "PORT",
-            description = "Port of the registry it binds sns/cluster-C/sync-N into (default: C*10000 + 200 + N - 1).")
+            description = "This synchronizer's port in the deployment's layout, reported to the coordinator and shown "
+                    + "by `sns status` (default: C*10000 + 200 + N - 1). A synchronizer only calls out: nothing "
+                    + "listens on it.")
     Integer port;
 
     @Mixin
@@ -120,7 +122,7 @@ public final class SyncCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SyncOptions options = new SyncOptions(effectiveCluster(), effectiveId(), host, coordinatorHost(),
+        SyncOptions options = new SyncOptions(effectiveCluster(), effectiveId(), host, effectivePort(), coordinatorHost(),
                 coordinatorPort(), heartbeat, RoleProcess.readSecret(secretFile), batchMax,
                 java.time.Duration.ofSeconds(1));
         Synchronizer synchronizer = new Synchronizer(options).start();

@@ -9,6 +9,8 @@ import java.util.Objects;
  * @param cluster      the cluster whose outbox it copies out, 1-based
  * @param id           its number within the cluster (1 = the first to register, usually master)
  * @param host         address it advertises
+ * @param port         port it advertises with that address: its place in the deployment's port layout, shown by
+ *                     {@code sns status}. A synchronizer only calls out; nothing listens there.
  * @param registryHost host of the RMI registry (where the coordinator and the servers are found)
  * @param registryPort port of that registry
  * @param heartbeat    interval of heartbeats to the coordinator
@@ -16,7 +18,7 @@ import java.util.Objects;
  * @param batchMax     most events per ingest call
  * @param pollWait     how long one long poll of the outbox waits for a new event
  */
-public record SyncOptions(int cluster, int id, String host, String registryHost, int registryPort,
+public record SyncOptions(int cluster, int id, String host, int port, String registryHost, int registryPort,
                           Duration heartbeat, String secret, int batchMax, Duration pollWait) {
     public SyncOptions {
         Objects.requireNonNull(host, "host");

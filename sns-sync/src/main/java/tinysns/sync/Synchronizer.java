@@ -73,7 +73,7 @@ public final class Synchronizer implements AutoCloseable {
         try {
             CoordinatorService c = coordinator();
             HeartbeatReply reply = c.heartbeat(options.secret(),
-                    new Heartbeat(id, options.host(), options.registryPort(), null, report()));
+                    new Heartbeat(id, options.host(), options.port(), null, report()));
             refusedLogged = false;
             unreachableLogged = false;
             if (!connected) {
