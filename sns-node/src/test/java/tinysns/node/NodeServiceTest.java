@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.rmi.RemoteException;
 import java.time.Duration;
@@ -38,25 +35,14 @@ class NodeServiceTest {
     @TempDir
     Path dir;
 
-    private NodeServer server;
+    private TestNode server;
     private NodeService node;
     private SyncService sync;
 
     @BeforeEach
     void start() throws Exception {
-        int servicePort = freePort();
-        int raftPort = freePort();
-        int coordinatorPort = freePort(); // nothing listens there
-        NodeOptions options = new NodeOptions(1, 1, 1, HOST, servicePort, HOST, coordinatorPort, raftPort,
-                List.of(HOST + ":" + raftPort), dir.resolve("node"), Duration.ofMillis(200), Duration.ofMillis(500),
-                Duration.ofSeconds(3), null, Duration.ofSeconds(5));
-        server = new NodeServer(options).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!server.replica().isLeader() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertTrue(server.replica().isLeader(), "a single voter elects itself");
-        node = RmiEndpoints.lookup(HOST, servicePort, "sns/cluster-1/node-1", NodeService.class);
+        server = new TestNode(dir, 1, null, ClientLimits.DEFAULTS);
+        node = server.node;
         sync = (SyncService) node;
     }
 
@@ -164,9 +150,4 @@ class NodeServiceTest {
         assertTrue(System.nanoTime() - start < 3_000_000_000L, "returns as soon as the event is committed");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
-        }
-    }
 }

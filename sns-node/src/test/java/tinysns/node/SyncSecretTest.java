@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -22,7 +18,6 @@ import tinysns.api.Session;
 import tinysns.api.Status;
 import tinysns.api.SyncEvent;
 import tinysns.api.SyncService;
-import tinysns.api.rmi.RmiEndpoints;
 
 /**
  * A real server started with the deployment's shared secret (cluster 1 of 2, single voter, own loopback registry):
@@ -31,32 +26,20 @@ import tinysns.api.rmi.RmiEndpoints;
  */
 @Timeout(60)
 class SyncSecretTest {
-    private static final String HOST = "127.0.0.1";
     private static final String SECRET = "Zm9yIHRoaXMgZGVwbG95bWVudCBvbmx5IQ==";
     private static final long STAMP = 1_700_000_000_000L;
 
     @TempDir
     Path dir;
 
-    private NodeServer server;
+    private TestNode server;
     private NodeService node;
     private SyncService sync;
 
     @BeforeEach
     void start() throws Exception {
-        int servicePort = freePort();
-        int raftPort = freePort();
-        int coordinatorPort = freePort(); // nothing listens there: the node only retries its heartbeats
-        NodeOptions options = new NodeOptions(1, 1, 2, HOST, servicePort, HOST, coordinatorPort, raftPort,
-                List.of(HOST + ":" + raftPort), dir.resolve("node"), Duration.ofMillis(200), Duration.ofMillis(500),
-                Duration.ofSeconds(3), SECRET, Duration.ofSeconds(5));
-        server = new NodeServer(options).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!server.replica().isLeader() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertTrue(server.replica().isLeader(), "a single voter elects itself");
-        node = RmiEndpoints.lookup(HOST, servicePort, "sns/cluster-1/node-1", NodeService.class);
+        server = new TestNode(dir, 2, SECRET, ClientLimits.DEFAULTS);
+        node = server.node;
         sync = (SyncService) node;
     }
 
@@ -104,9 +87,4 @@ class SyncSecretTest {
         assertEquals(List.of(1L, 2L), node.list(user).allUsers());
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -24,13 +24,21 @@ final class TestNode implements AutoCloseable {
     final NodeServer server;
     final NodeService node;
 
+    private final int clusterCount;
+
     TestNode(Path dir, ClientLimits limits) throws Exception {
+        this(dir, 1, null, limits);
+    }
+
+    /** Server 1 of cluster 1 of {@code clusterCount}, accepting sync calls only with {@code secret} (null: any). */
+    TestNode(Path dir, int clusterCount, String secret, ClientLimits limits) throws Exception {
+        this.clusterCount = clusterCount;
         int servicePort = freePort();
         int raftPort = freePort();
-        int coordinatorPort = freePort(); // nothing listens there
-        NodeOptions options = new NodeOptions(1, 1, 1, HOST, servicePort, HOST, coordinatorPort, raftPort,
+        int coordinatorPort = freePort(); // nothing listens there: the node only retries its heartbeats
+        NodeOptions options = new NodeOptions(1, 1, clusterCount, HOST, servicePort, HOST, coordinatorPort, raftPort,
                 List.of(HOST + ":" + raftPort), dir.resolve("node"), Duration.ofMillis(200), Duration.ofMillis(500),
-                Duration.ofSeconds(3), null, Duration.ofSeconds(5));
+                Duration.ofSeconds(3), secret, Duration.ofSeconds(5));
         server = new NodeServer(options, limits).start();
         try {
             long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
@@ -47,7 +55,7 @@ final class TestNode implements AutoCloseable {
 
     /** SHA-256 of the whole applied state: equal digests mean nothing changed. */
     String digest() {
-        SnsStateMachine machine = new SnsStateMachine(DomainConfig.of(1, 1));
+        SnsStateMachine machine = new SnsStateMachine(DomainConfig.of(1, clusterCount));
         return server.replica().readLocal(kv -> HexFormat.of().formatHex(machine.digest(kv)));
     }
 
