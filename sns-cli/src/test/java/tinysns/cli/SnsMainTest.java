@@ -40,6 +40,33 @@ class SnsMainTest {
     }
 
     @Test
+    void helpWorksOnEveryCommandOfTheTree() {
+        // Walks the whole tree, so a command whose -h (the coordinator host) swallowed --help cannot hide.
+        List<List<String>> paths = new java.util.ArrayList<>();
+        collect(SnsMain.commandLine(), new java.util.ArrayList<>(), paths);
+        assertTrue(paths.size() >= 14, "the tree: " + paths);
+        for (List<String> path : paths) {
+            out.getBuffer().setLength(0);
+            List<String> args = new java.util.ArrayList<>(path);
+            args.add("--help");
+            assertEquals(0, run(args.toArray(String[]::new)), String.join(" ", args) + ": " + err);
+            assertTrue(out.toString().startsWith("Usage: sns"), String.join(" ", args) + ":\n" + out);
+        }
+    }
+
+    private static void collect(CommandLine command, List<String> path, List<List<String>> paths) {
+        for (var sub : command.getSubcommands().entrySet()) {
+            if (sub.getKey().equals("help")) {
+                continue;
+            }
+            List<String> next = new java.util.ArrayList<>(path);
+            next.add(sub.getKey());
+            paths.add(next);
+            collect(sub.getValue(), next, paths);
+        }
+    }
+
+    @Test
     void clientRefusesBadUserIdsBeforeConnecting() {
         for (String user : List.of("abc", "0", "-1", "9223372036854775808")) {
             assertEquals(2, run("client", "-u", user), user);

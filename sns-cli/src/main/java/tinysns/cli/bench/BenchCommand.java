@@ -10,7 +10,7 @@ import tinysns.cli.bench.load.LoadBenchOptions;
  * {@code sns bench}: the load generator (a follow graph, then DeathStarBench's mix of timeline reads and posts) and,
  * as subcommands, the focused benchmarks.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", sortOptions = false,
         description = {"Load generator: creates --users users with a power-law follow graph, optionally preloads "
                 + "posts, then runs a mix of home-timeline reads, user-timeline reads and posts for --duration, "
                 + "with latency per operation (HDR histograms), cross-cluster visibility, every cluster's "
@@ -24,6 +24,9 @@ import tinysns.cli.bench.load.LoadBenchOptions;
                 "  sns bench -k 9000 --mix 0:0:1 --cluster 1 --users 3000   write-only, users of cluster 1",
                 "  sns bench -k 9000 --rate 5000 --report target/bench      open loop, HTML report"})
 public final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    tinysns.cli.HelpOption helpOption;
+
     @Mixin
     LoadBenchOptions options;
 

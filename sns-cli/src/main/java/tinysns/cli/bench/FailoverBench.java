@@ -29,12 +29,15 @@ import tinysns.cli.CoordinatorQuery;
  * exactly once) every {@code --retry-pause}. Then restart the killed node with its own command line and wait until the
  * cluster is two voters again before the next kill. Needs the deployment's run dir (pid files, logs).
  */
-@Command(name = "failover", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "failover", sortOptions = false,
         description = {"Measures kill -9 of a master -> next acknowledged write of a user of its cluster.",
                 "Kills real processes named by <run-dir>/pids/node-C.N.pid and restarts them: use a deployment "
                         + "started for it (scripts/bench-failover.sh does)."},
         footer = {"", "Example:", "  sns bench failover -k 30000 --run-dir /tmp/fo-run --kills 20"})
 public final class FailoverBench implements Callable<Integer> {
+    @Mixin
+    tinysns.cli.HelpOption helpOption;
+
     @Mixin
     CoordinatorAddressOptions coordinator;
 

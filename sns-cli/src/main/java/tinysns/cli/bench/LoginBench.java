@@ -16,10 +16,13 @@ import tinysns.cli.client.RmiConnection;
  * What a person waits for between starting a client and the answer to the first command: ask the coordinator for the
  * server, look it up, log in (a replicated write), run LIST (a ReadIndex read). The JVM's own start is not included.
  */
-@Command(name = "login", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "login", sortOptions = false,
         description = {"Measures coordinator lookup + login + first command (LIST) latency for fresh users."},
         footer = {"", "Example:", "  sns bench login -k 9000 --count 500"})
 public final class LoginBench implements Callable<Integer> {
+    @Mixin
+    tinysns.cli.HelpOption helpOption;
+
     @Mixin
     CoordinatorAddressOptions coordinator;
 

@@ -25,12 +25,15 @@ import tinysns.cli.CoordinatorQuery;
  * How many events one synchronizer carries: many writers post into cluster 1 as fast as it commits, while the other
  * clusters' cursors for cluster 1 are watched until they reach cluster 1's outbox head.
  */
-@Command(name = "sync", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "sync", sortOptions = false,
         description = {"Measures the events/s cluster 1's synchronizer copies into every other cluster.",
                 "Posts --events posts into cluster 1 from --writers users at once, then waits until every other "
                         + "cluster's cursor for cluster 1 reaches cluster 1's outbox head."},
         footer = {"", "Example:", "  sns bench sync -k 9000 --events 20000 --secret-file run/secret"})
 public final class SyncBench implements Callable<Integer> {
+    @Mixin
+    tinysns.cli.HelpOption helpOption;
+
     @Mixin
     CoordinatorAddressOptions coordinator;
 

@@ -21,13 +21,16 @@ import tinysns.cli.CoordinatorQuery;
  * arrives. Latency is measured from the post's intended send time (open loop: a slow server cannot hide its queueing
  * by slowing the sender down), and also from its acknowledgement (committed in the author's cluster → shown).
  */
-@Command(name = "visibility", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "visibility", sortOptions = false,
         description = {"Measures post -> follower's screen latency, in one cluster or across clusters.",
                 "Needs a running deployment. Creates two fresh users (ids far above real ones), the follower "
                         + "subscribes like a client in timeline mode, the author posts at --rate."},
         footer = {"", "Examples:", "  sns bench visibility -k 9000 --posts 1000",
                 "  sns bench visibility -k 9000 --posts 1000 --cross-cluster"})
 public final class VisibilityBench implements Callable<Integer> {
+    @Mixin
+    tinysns.cli.HelpOption helpOption;
+
     @Mixin
     CoordinatorAddressOptions coordinator;
 

@@ -12,7 +12,7 @@ import tinysns.cli.CoordinatorAddressOptions;
 import tinysns.cli.DurationConverter;
 
 /** {@code sns chaos check}: see {@link Checker}. */
-@Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "check", sortOptions = false,
         description = {"Judges the deployment against a workload record: waits for convergence (every cursor at its "
                 + "origin's head, each cluster's replicas identical) and measures it from --since; then reads every "
                 + "user's LIST and whole timeline and checks that every acknowledged post reached every acknowledged "
@@ -22,6 +22,9 @@ import tinysns.cli.DurationConverter;
         footer = {"", "Example:", "  sns chaos check -k 9000 --record run/chaos.tsv --since 1764000000000 "
                 + "--max-convergence 5s"})
 public final class CheckCommand implements Callable<Integer> {
+    @Mixin
+    tinysns.cli.HelpOption helpOption;
+
     @Mixin
     CoordinatorAddressOptions coordinator;
 

@@ -12,7 +12,7 @@ import tinysns.cli.CoordinatorAddressOptions;
 import tinysns.cli.DurationConverter;
 
 /** {@code sns chaos workload}: see {@link Workload}. */
-@Command(name = "workload", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "workload", sortOptions = false,
         description = {"Drives N users (ids --first-user..) through whatever faults happen meanwhile, retrying like "
                 + "the course client (same request number after a failure), and records every operation's outcome "
                 + "(ok / failed / unknown) and reply to --record, one tab-separated line each.",
@@ -21,6 +21,9 @@ import tinysns.cli.DurationConverter;
                 "Exit codes: 0 done (unknown outcomes included); 1 a user could not log in or a thread failed."},
         footer = {"", "Example:", "  sns chaos workload -k 9000 --clients 6 --duration 60s --record run/chaos.tsv"})
 public final class WorkloadCommand implements Callable<Integer> {
+    @Mixin
+    tinysns.cli.HelpOption helpOption;
+
     @Mixin
     CoordinatorAddressOptions coordinator;
 

@@ -3,20 +3,15 @@ package tinysns.cli.bench.load;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tinysns.cli.CoordinatorAddressOptions;
 import tinysns.cli.DurationConverter;
 
 /** The options of {@code sns bench} (the load generator), with DeathStarBench-like defaults. */
 public final class LoadBenchOptions {
-    @Option(names = {"-h", "--coordinator-host"}, paramLabel = "HOST", defaultValue = CoordinatorAddressOptions.DEFAULT_HOST,
-            description = "Host of the deployment's coordinator registry (default: ${DEFAULT-VALUE}).")
-    String host;
-
-    @Option(names = {"-k", "--coordinator-port"}, paramLabel = "PORT",
-            defaultValue = "" + CoordinatorAddressOptions.DEFAULT_PORT,
-            description = "Port of the deployment's coordinator registry (default: ${DEFAULT-VALUE}).")
-    int port;
+    @Mixin
+    CoordinatorAddressOptions coordinator;
 
     @Option(names = "--start", description = "Start a deployment of its own (scripts/sns-up.sh on free ports, in "
             + "--run-dir or a temp dir), run against it, and stop it at the end. Its nodes have no per-user post "
@@ -110,11 +105,11 @@ public final class LoadBenchOptions {
     Path report;
 
     String host() {
-        return host;
+        return coordinator.host();
     }
 
     int port() {
-        return port;
+        return coordinator.port();
     }
 
     void validate() {
