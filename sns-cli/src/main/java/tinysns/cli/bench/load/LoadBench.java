@@ -41,8 +41,8 @@ public final class LoadBench {
         if (!o.start) {
             return measure(o.host(), o.port(), o.runDir != null ? o.runDir : defaultRunDir());
         }
-        Path runDir = o.runDir != null ? o.runDir.toAbsolutePath()
-                : Files.createTempDirectory("sns-bench-").toAbsolutePath();
+        boolean ownDir = o.runDir == null;
+        Path runDir = ownDir ? Files.createTempDirectory("sns-bench-").toAbsolutePath() : o.runDir.toAbsolutePath();
         int basePort = freeBasePort(o.clusters);
         Path scripts = scriptsDir();
         Thread stopper = new Thread(() -> stop(scripts, runDir), "sns-bench-stop");
@@ -62,6 +62,11 @@ public final class LoadBench {
             return measure("127.0.0.1", basePort, runDir);
         } finally {
             stop(scripts, runDir);
+            if (ownDir) {
+                // A temp deployment's data can be gigabytes (1M posts: ~0.7 GB per node); --run-dir keeps it.
+                deleteTree(runDir);
+                out.println("removed the deployment's temp dir " + runDir + " (--run-dir DIR keeps data and logs)");
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(stopper);
             } catch (IllegalStateException shuttingDown) {
@@ -415,6 +420,16 @@ public final class LoadBench {
             throw new IOException("no scripts/sns-up.sh under " + root + "; run through scripts/sns or scripts/bench.sh");
         }
         return scripts;
+    }
+
+    private void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            out.println("could not remove " + dir + ": " + e.getMessage());
+        }
     }
 
     private void stop(Path scripts, Path runDir) {

@@ -14,7 +14,7 @@ public final class LoadBenchOptions {
     CoordinatorAddressOptions coordinator;
 
     @Option(names = "--start", description = "Start a deployment of its own (scripts/sns-up.sh on free ports, in "
-            + "--run-dir or a temp dir), run against it, and stop it at the end. Its nodes have no per-user post "
+            + "--run-dir, or a temp dir removed at the end), run against it, and stop it at the end. Its nodes have no per-user post "
             + "rate limit unless SNS_POST_RATE is set.")
     boolean start;
 
