@@ -1,8 +1,6 @@
 package tinysns.e2e;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +11,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import tinysns.cli.DeploymentPorts;
 
 /**
  * A whole deployment started and stopped through the operator's own scripts ({@code scripts/sns-up.sh},
@@ -60,37 +59,15 @@ final class ScriptDeployment implements AutoCloseable {
      * c*10000 + (P-9000) + {0, 1, 100, 101, 200, 201} — are all free now and all below 32768, where the kernel never
      * hands out ephemeral ports (net.ipv4.ip_local_port_range starts there).
      */
-    static int freeBasePort() throws IOException {
+    static int freeBasePort() {
         Random random = new Random();
         for (int attempt = 0; attempt < 200; attempt++) {
             int base = 1100 + random.nextInt(7700);
-            if (allFree(ports(base))) {
+            if (DeploymentPorts.allFree(HOST, DeploymentPorts.of(base, CLUSTERS, 2))) {
                 return base;
             }
         }
         throw new IllegalStateException("no base port with all its ports free after 200 tries");
-    }
-
-    static List<Integer> ports(int base) {
-        int shift = base - 9000;
-        List<Integer> ports = new ArrayList<>(List.of(base, base + 1));
-        for (int c = 1; c <= CLUSTERS; c++) {
-            for (int offset : new int[] {0, 1, 100, 101, 200, 201}) {
-                ports.add(c * 10000 + shift + offset);
-            }
-        }
-        return ports;
-    }
-
-    private static boolean allFree(List<Integer> ports) {
-        for (int port : ports) {
-            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
-                socket.setReuseAddress(false);
-            } catch (IOException e) {
-                return false;
-            }
-        }
-        return true;
     }
 
     int registryPort() {

@@ -45,21 +45,11 @@ public final class CpuAccounting {
     public static Snapshot take(Path runDir) throws IOException {
         Map<String, Double> seconds = new LinkedHashMap<>();
         Map<String, Double> kinds = new java.util.TreeMap<>();
-        if (runDir != null && Files.isDirectory(runDir.resolve("pids"))) {
-            try (Stream<Path> files = Files.list(runDir.resolve("pids"))) {
-                for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".pid")).sorted().toList()) {
-                    String name = file.getFileName().toString().replaceFirst("\\.pid$", "");
-                    try {
-                        long pid = Long.parseLong(Files.readString(file).trim());
-                        double s = processSeconds(pid);
-                        if (s >= 0) {
-                            seconds.put(name, s);
-                            addThreadKinds(pid, kinds);
-                        }
-                    } catch (NumberFormatException e) {
-                        // a pid file being written: skip it this time
-                    }
-                }
+        for (Map.Entry<String, Long> process : DeploymentPids.of(runDir).entrySet()) {
+            double s = processSeconds(process.getValue());
+            if (s >= 0) {
+                seconds.put(process.getKey(), s);
+                addThreadKinds(process.getValue(), kinds);
             }
         }
         double bench = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())

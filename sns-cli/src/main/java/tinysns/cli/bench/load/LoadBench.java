@@ -2,8 +2,6 @@ package tinysns.cli.bench.load;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import tinysns.cli.CoordinatorQuery;
+import tinysns.cli.DeploymentPorts;
 import tinysns.cli.bench.load.OperationMix.Op;
 
 /**
@@ -43,7 +42,7 @@ public final class LoadBench {
         }
         boolean ownDir = o.runDir == null;
         Path runDir = ownDir ? Files.createTempDirectory("sns-bench-").toAbsolutePath() : o.runDir.toAbsolutePath();
-        int basePort = freeBasePort(o.clusters);
+        int basePort = freeBasePort(o.clusters, o.replicas);
         Path scripts = scriptsDir();
         Thread stopper = new Thread(() -> stop(scripts, runDir), "sns-bench-stop");
         Runtime.getRuntime().addShutdownHook(stopper);
@@ -374,30 +373,13 @@ public final class LoadBench {
     }
 
     /** A base port whose whole port layout (see sns-up.sh) is free, away from the default 9000 deployment. */
-    static int freeBasePort(int clusters) throws IOException {
+    static int freeBasePort(int clusters, int replicas) throws IOException {
         for (int base = 11_000; base < 16_000; base += 37) {
-            int shift = base - 9000;
-            List<Integer> ports = new ArrayList<>(List.of(base, base + 1));
-            for (int c = 1; c <= clusters; c++) {
-                for (int n = 1; n <= 9; n++) {
-                    ports.add(c * 10_000 + n - 1 + shift);
-                    ports.add(c * 10_000 + 100 + n - 1 + shift);
-                    ports.add(c * 10_000 + 200 + n - 1 + shift);
-                }
-            }
-            if (ports.stream().allMatch(p -> p < 65_536) && ports.stream().allMatch(LoadBench::free)) {
+            if (DeploymentPorts.allFree("127.0.0.1", DeploymentPorts.of(base, clusters, replicas))) {
                 return base;
             }
         }
         throw new IOException("no free base port between 11000 and 16000 for " + clusters + " clusters");
-    }
-
-    private static boolean free(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** The scripts directory: -Dsns.home (set by scripts/sns), else beside the jar's target directory. */

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.Map;
 
 /**
  * Resident memory of a deployment's processes, from {@code <run-dir>/pids/<name>.pid} and Linux's
@@ -21,24 +21,11 @@ public final class ProcessMemory {
 
     /** Every live process of the run dir, by name; empty if there is no pids dir or no /proc. */
     public static List<Usage> of(Path runDir) throws IOException {
-        Path pids = runDir.resolve("pids");
         List<Usage> usage = new ArrayList<>();
-        if (!Files.isDirectory(pids)) {
-            return usage;
-        }
-        try (Stream<Path> files = Files.list(pids)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".pid")).sorted().toList()) {
-                String name = file.getFileName().toString().replaceFirst("\\.pid$", "");
-                long pid;
-                try {
-                    pid = Long.parseLong(Files.readString(file).trim());
-                } catch (NumberFormatException e) {
-                    continue; // a pid file being written
-                }
-                Usage u = read(name, pid);
-                if (u != null) {
-                    usage.add(u);
-                }
+        for (Map.Entry<String, Long> process : DeploymentPids.of(runDir).entrySet()) {
+            Usage u = read(process.getKey(), process.getValue());
+            if (u != null) {
+                usage.add(u);
             }
         }
         return usage;

@@ -153,20 +153,11 @@ public final class RmiTarget implements LoadTarget {
 
     @Override
     public String post(int user, String text, long intendedNanos) throws Exception {
-        int cluster = cluster(user);
-        Reply r;
-        try {
-            r = master(cluster).post(session(user), requestNo.incrementAndGet(user), text);
-        } catch (RemoteException e) {
-            forget(cluster);
-            throw e;
-        }
+        Reply r = send(user, text);
         if (r.status() != Status.SUCCESS) {
-            failed(cluster, r.status());
             return r.status().name();
         }
         long ackNanos = System.nanoTime();
-        lastPostSeq.accumulateAndGet(user, r.postSeq(), Math::max);
         VisibilityProbe p = probe;
         if (p != null) {
             p.acknowledged(id(user), r.postSeq(), intendedNanos, ackNanos);
@@ -176,15 +167,30 @@ public final class RmiTarget implements LoadTarget {
 
     /** Posts as {@code user} and returns the post number (for sentinels and preload). */
     public long postNow(int user, String text) throws Exception {
-        int cluster = cluster(user);
-        Reply r = master(cluster).post(session(user), requestNo.incrementAndGet(user), text);
+        Reply r = send(user, text);
         if (r.status() != Status.SUCCESS) {
-            failed(cluster, r.status());
             throw new IllegalStateException("post by " + id(user) + " failed: " + r.status()
                     + (r.detail() == null ? "" : " (" + r.detail() + ")"));
         }
-        lastPostSeq.accumulateAndGet(user, r.postSeq(), Math::max);
         return r.postSeq();
+    }
+
+    /** One post with the user's next request number; the master is forgotten when it failed or stepped down. */
+    private Reply send(int user, String text) throws RemoteException {
+        int cluster = cluster(user);
+        Reply r;
+        try {
+            r = master(cluster).post(session(user), requestNo.incrementAndGet(user), text);
+        } catch (RemoteException e) {
+            forget(cluster);
+            throw e;
+        }
+        if (r.status() == Status.SUCCESS) {
+            lastPostSeq.accumulateAndGet(user, r.postSeq(), Math::max);
+        } else {
+            failed(cluster, r.status());
+        }
+        return r;
     }
 
     public Session session(int user) {
