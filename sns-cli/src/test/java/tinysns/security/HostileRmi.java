@@ -230,8 +230,9 @@ final class HostileRmi {
      * take it from its pool for the next call and fail to even send (MarshalException: broken pipe). Such a call was
      * never judged by the server, so it is sent again; a short pause after each call lets the pool's liveness ping
      * find the dropped connection first. The same happens within one call when the server refuses a long array by
-     * its header while the client is still writing its elements: each attempt races afresh, so with ten of them a
-     * verdict is all but certain even on a loaded machine (three failed about one full suite in ten).
+     * its header while the client is still writing its elements (then the reply is lost, see
+     * {@link #connectionBrokeBeforeTheVerdict}): each attempt races afresh, so with ten of them a verdict is all but
+     * certain even on a loaded machine (three failed about one full suite in ten).
      */
     static Throwable sendUntilJudged(Remote stub, Method real, Object... arguments) {
         Throwable thrown = null;
@@ -243,11 +244,24 @@ final class HostileRmi {
                 thrown = t;
             }
             pause(20L * attempt);
-            if (!(thrown instanceof java.rmi.MarshalException)) {
+            if (!connectionBrokeBeforeTheVerdict(thrown)) {
                 break;
             }
         }
         return thrown;
+    }
+
+    /**
+     * The call never got its answer because the connection broke: it could not be sent (MarshalException), or the
+     * server refused the stream and closed the socket while the client was still writing, so the reply's header was
+     * lost (UnmarshalException on the return header, caused by a SocketException, with no filter verdict in it).
+     */
+    private static boolean connectionBrokeBeforeTheVerdict(Throwable thrown) {
+        if (thrown instanceof java.rmi.MarshalException) {
+            return true;
+        }
+        return thrown instanceof UnmarshalException && hasCause(thrown, java.net.SocketException.class, null)
+                && !hasCause(thrown, InvalidClassException.class, null);
     }
 
     private static void pause(long millis) {
