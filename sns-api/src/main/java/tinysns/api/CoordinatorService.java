@@ -28,4 +28,11 @@ public interface CoordinatorService extends Remote {
     List<ProcessStatus> status() throws RemoteException;
 
     int clusterCount() throws RemoteException;
+
+    /**
+     * One line per cluster that needs a failover no rule allows right now, saying why and for how long (for example:
+     * its only surviving node runs on an emptied data directory and may lack acknowledged writes). Empty when every
+     * cluster is fine or fails over by itself.
+     */
+    List<String> notices() throws RemoteException;
 }

@@ -17,17 +17,28 @@ import java.util.List;
  * @param leaderSilentMillis how long this replica has been without a leader it can hear from (its Raft election
  *                     timer expired, or the leader's Raft port refuses connections); 0 while it has one or leads.
  *                     Evidence for the coordinator that the leader is dead, beside its own missing heartbeats.
+ * @param incarnation  the identity of this replica's data directory, made when the directory was first used: a
+ *                     directory that was emptied or replaced has a new one, so the coordinator can tell that this
+ *                     replica may lack writes it once held (DESIGN.md §2, "Disk loss"); null from senders without one
  */
 public record RaftReport(String raftAddress, boolean leader, long term, long lastLogIndex, long commitIndex,
-                         List<String> voters, long epoch, long leaderSilentMillis) implements Serializable {
+                         List<String> voters, long epoch, long leaderSilentMillis, String incarnation)
+        implements Serializable {
     /** A report without leader-silence evidence (older senders; replicas that do not track it). */
     public RaftReport(String raftAddress, boolean leader, long term, long lastLogIndex, long commitIndex,
                       List<String> voters, long epoch) {
-        this(raftAddress, leader, term, lastLogIndex, commitIndex, voters, epoch, 0);
+        this(raftAddress, leader, term, lastLogIndex, commitIndex, voters, epoch, 0, null);
+    }
+
+    /** A report without a data-directory incarnation. */
+    public RaftReport(String raftAddress, boolean leader, long term, long lastLogIndex, long commitIndex,
+                      List<String> voters, long epoch, long leaderSilentMillis) {
+        this(raftAddress, leader, term, lastLogIndex, commitIndex, voters, epoch, leaderSilentMillis, null);
     }
 
     /** This report with {@code leaderSilentMillis} set (the node's coordinator link measures it). */
     public RaftReport withLeaderSilentMillis(long millis) {
-        return new RaftReport(raftAddress, leader, term, lastLogIndex, commitIndex, voters, epoch, millis);
+        return new RaftReport(raftAddress, leader, term, lastLogIndex, commitIndex, voters, epoch, millis,
+                incarnation);
     }
 }

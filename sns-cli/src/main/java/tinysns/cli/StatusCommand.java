@@ -22,6 +22,9 @@ import tinysns.api.rmi.RmiTransport;
                 + "role, address, age of its last heartbeat, whether it counts as alive, its Raft state "
                 + "(leader/follower, term, commit/last index, voters, epoch) and, for synchronizers, the outbox head "
                 + "and how far each other cluster lags behind it.",
+                "Below the table, one WAITING line per cluster that needs a failover the coordinator will not make, "
+                + "with the reason (for example: its only surviving node runs on an emptied data directory and "
+                + "may lack acknowledged writes, so the cluster waits for the node that holds them).",
                 "Exit codes: 0 printed; 1 the coordinator could not be reached."},
         footer = {"", "Example:", "  sns status -h 127.0.0.1 -k 9000"})
 public final class StatusCommand implements Callable<Integer> {
@@ -34,12 +37,14 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<ProcessStatus> rows;
+        List<String> notices;
         int clusters;
         try {
             CoordinatorService service = RmiEndpoints.lookup(coordinator.host(), coordinator.port(),
                     CoordinatorService.REGISTRY_NAME, CoordinatorService.class);
             clusters = service.clusterCount();
             rows = service.status();
+            notices = service.notices();
         } catch (RemoteException | NotBoundException e) {
             System.err.println("cannot reach the coordinator at " + coordinator.host() + ":" + coordinator.port()
                     + ": " + RmiTransport.describe(e));
@@ -48,6 +53,9 @@ public final class StatusCommand implements Callable<Integer> {
         System.out.println("Coordinator " + coordinator.host() + ":" + coordinator.port() + ", " + clusters
                 + " clusters");
         System.out.print(StatusTable.render(rows));
+        for (String notice : notices) {
+            System.out.println("WAITING " + notice);
+        }
         System.out.flush();
         return 0;
     }

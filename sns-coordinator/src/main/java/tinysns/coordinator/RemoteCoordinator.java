@@ -90,6 +90,16 @@ final class RemoteCoordinator implements CoordinatorService {
     }
 
     @Override
+    public List<String> notices() {
+        lock.lock();
+        try {
+            return List.copyOf(core.notices(clockMillis.getAsLong()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public int clusterCount() {
         return core.clusterCount();
     }

@@ -194,7 +194,7 @@ final class CoordinatorLink implements AutoCloseable {
         switch (order.type()) {
             case RESET_TO_SELF -> {
                 log.info("{} ordered to become the only voter of its group (epoch {})", id, order.epoch());
-                var status = replica.resetToSelf(order.epoch());
+                var status = replica.resetToSelf(order.epoch(), order.incarnation(), order.minLastLogIndex());
                 if (status.isOk() && !replica.isLeader()) {
                     quickElection.arm(monotonicMillis());
                 }

@@ -5,6 +5,7 @@ import com.alipay.sofa.jraft.RaftGroupService;
 import com.alipay.sofa.jraft.Status;
 import com.alipay.sofa.jraft.closure.ReadIndexClosure;
 import com.alipay.sofa.jraft.conf.Configuration;
+import com.alipay.sofa.jraft.core.ElectionPriority;
 import com.alipay.sofa.jraft.core.NodeImpl;
 import com.alipay.sofa.jraft.entity.PeerId;
 import com.alipay.sofa.jraft.entity.Task;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,7 +48,8 @@ import tinysns.store.RocksKvStore;
  * Raft view for the coordinator, and obey the coordinator's reconfigurations (DESIGN.md §2).
  *
  * <p>Data directory layout: {@code raft/log} (JRaft's RocksDB log), {@code raft/meta}, {@code raft/snapshot},
- * {@code state} (our RocksDB), {@code epoch}, {@code identity} (cluster and replica; see {@link DataDirCheck}).
+ * {@code state} (our RocksDB), {@code epoch}, {@code identity} (cluster and replica; see {@link DataDirCheck}),
+ * {@code incarnation} (this directory's identity, {@link IncarnationFile}).
  *
  * <p>Threads: futures of {@link #propose} complete on the Raft apply thread, so dependent stages added without an
  * executor run there and must be cheap; {@link #read} results complete on a small read pool. The JVM needs
@@ -60,6 +63,18 @@ public final class ClusterReplica implements AutoCloseable {
     private final PeerId self;
     private final SnsStateMachine domain;
     private final EpochFile epochFile;
+    /** This data directory's identity ({@link IncarnationFile}), reported to the coordinator and checked on reset. */
+    private final String incarnation;
+    /**
+     * The newest epoch at which this data directory executed a reset to itself (0: never). Only such a directory, or
+     * one configured as a single replica, may campaign as the only voter: see {@link #updateElectionFence}.
+     */
+    private final EpochFile resetEpochFile;
+    private final boolean aloneByConfiguration;
+    /** Whether JRaft is kept from campaigning right now (the election fence); guarded by {@code this.fenceLock}. */
+    private boolean electionFenced;
+    private final Object fenceLock = new Object();
+    private ScheduledExecutorService fenceTimer;
     private final Object reconfigLock = new Object();
 
     private RocksKvStore store;
@@ -85,7 +100,22 @@ public final class ClusterReplica implements AutoCloseable {
         }
         DataDirCheck.stampIdentity(options);
         this.epochFile = new EpochFile(options.dataDir().resolve("epoch"));
+        boolean fromBeforeIncarnations = !Files.exists(options.dataDir().resolve(IncarnationFile.NAME))
+                && Files.isDirectory(options.dataDir().resolve("raft/log"));
+        this.incarnation = IncarnationFile.readOrCreate(options.dataDir());
+        this.resetEpochFile = new EpochFile(options.dataDir().resolve(RESET_EPOCH_FILE));
+        if (fromBeforeIncarnations && epochFile.get() > 0) {
+            // A directory that ran before reset epochs were kept may have led alone by an order: its own log, so
+            // let it campaign alone again. (A directory that lost its data has no Raft log: it is never taken here.)
+            resetEpochFile.advanceTo(epochFile.get());
+        }
+        this.aloneByConfiguration = options.initialVoters().equals(List.of(options.raftAddress()));
     }
+
+    /** The file that holds {@link #resetEpochFile}. */
+    static final String RESET_EPOCH_FILE = "reset-epoch";
+    /** How often the election fence looks at the configuration: far below the 1 s election timeout. */
+    private static final long FENCE_CHECK_MILLIS = 20;
 
     private static PeerId parsePeer(String address) {
         PeerId peer = new PeerId();
@@ -155,8 +185,12 @@ public final class ClusterReplica implements AutoCloseable {
             throw new IllegalStateException("JRaft node " + self + " of " + options.groupId() + " failed to start");
         }
         node = started;
-        LOG.info("Replica {} of {} started (state at applied index {}, epoch {})", self, options.groupId(),
-                store.appliedIndex(), epochFile.get());
+        updateElectionFence();
+        fenceTimer = Executors.newSingleThreadScheduledExecutor(daemonThreads("raft-fence-" + self.getPort()));
+        fenceTimer.scheduleWithFixedDelay(this::updateElectionFence, FENCE_CHECK_MILLIS, FENCE_CHECK_MILLIS,
+                TimeUnit.MILLISECONDS);
+        LOG.info("Replica {} of {} started (state at applied index {}, epoch {}, data directory {})", self,
+                options.groupId(), store.appliedIndex(), epochFile.get(), incarnation);
     }
 
     /** Raft tuning measured with {@code ReplicaBench} (docs/performance.md). */
@@ -307,7 +341,12 @@ public final class ClusterReplica implements AutoCloseable {
             }
         }
         return new RaftReport(raftAddress(), isLeader(), stateMachine.knownTerm(), current.getLastLogIndex(),
-                current.getLastCommittedIndex(), List.copyOf(voters), epochFile.get());
+                current.getLastCommittedIndex(), List.copyOf(voters), epochFile.get(), 0, incarnation);
+    }
+
+    /** The identity of this replica's data directory (new when the directory was emptied or replaced). */
+    public String incarnation() {
+        return incarnation;
     }
 
     public void addCommitListener(CommitListener listener) {
@@ -327,22 +366,88 @@ public final class ClusterReplica implements AutoCloseable {
 
     /**
      * Makes this replica the only voter of its group (the coordinator's failover, DESIGN.md §2). It then elects itself
-     * after about one election timeout. Refused (ESTALE) when {@code epoch} is older than the newest epoch this replica
-     * holds; the epoch is stored durably before the reset so a restart cannot forget it.
+     * after about one election timeout. Refused, with nothing changed, when {@code epoch} is older than the newest
+     * epoch this replica holds (ESTALE), or when this replica may lack acknowledged writes (EPERM): its data directory
+     * is not the {@code expectedIncarnation} the coordinator recorded (it was emptied or replaced), or its log ends
+     * below {@code minLastLogIndex}, the highest commit index the coordinator has seen (DESIGN.md §2, "Disk loss":
+     * checked here as well as where the coordinator decides, since only this node knows its disk as the reset
+     * arrives). The epoch is stored durably before the reset so a restart cannot forget it.
      */
-    public Status resetToSelf(long epoch) {
+    public Status resetToSelf(long epoch, String expectedIncarnation, long minLastLogIndex) {
         synchronized (reconfigLock) {
             long held = epochFile.get();
             if (epoch < held) {
                 LOG.warn("Ignoring reset to self with epoch {} older than held epoch {}", epoch, held);
                 return new Status(RaftError.ESTALE, "epoch %d is older than held epoch %d", epoch, held);
             }
+            if (!incarnation.equals(expectedIncarnation)) {
+                LOG.warn("Refusing reset to self at epoch {}: this data directory is incarnation {}, the coordinator"
+                        + " recorded {}; it may lack acknowledged writes", epoch, incarnation, expectedIncarnation);
+                return new Status(RaftError.EPERM, "data directory incarnation %s is not the recorded %s",
+                        incarnation, expectedIncarnation);
+            }
+            long lastLogIndex = requireNode().getLastLogIndex();
+            if (lastLogIndex < minLastLogIndex) {
+                LOG.warn("Refusing reset to self at epoch {}: the log ends at {}, below {}, the highest commit index"
+                        + " reported for the cluster", epoch, lastLogIndex, minLastLogIndex);
+                return new Status(RaftError.EPERM, "log ends at %d, below the cluster's commit mark %d", lastLogIndex,
+                        minLastLogIndex);
+            }
             epochFile.advanceTo(epoch);
+            resetEpochFile.advanceTo(epoch);
             Configuration selfOnly = new Configuration();
             selfOnly.addPeer(self);
             Status status = requireNode().resetPeers(selfOnly);
+            updateElectionFence();
             LOG.info("Reset to self {} at epoch {}: {}", self, epoch, status);
             return status;
+        }
+    }
+
+    /**
+     * The election fence (DESIGN.md §2, "Disk loss"). A follower's configuration is the newest one in its log, even an
+     * uncommitted one, and a replica refilled on an emptied directory replays the leader's log from the start —
+     * through the one-voter configuration {@code {self}} this address held when it once led alone after a reset. If
+     * the leader falls silent in that window, JRaft would let it elect itself alone on a partial log; its higher term
+     * would then win against the replica holding the data, whose log Raft would truncate to match. So while the
+     * configuration is {@code {self}} and this directory never executed a reset to itself (and is not configured as
+     * a single replica), JRaft's election priority of this node is "never elected"; otherwise elections are as usual.
+     * Found by the coordinator's seeded simulation (a wiped node caught up in part); JRaft consults the priority
+     * only when an election timer fires, which this check, every {@value #FENCE_CHECK_MILLIS} ms, precedes by far.
+     */
+    private void updateElectionFence() {
+        synchronized (fenceLock) {
+            Node current = node;
+            if (current == null) {
+                return;
+            }
+            try {
+                Configuration conf = ((NodeImpl) current).getCurrentConf();
+                boolean alone = conf != null && conf.getPeers().size() == 1 && conf.contains(self);
+                boolean fence = alone && !aloneByConfiguration && resetEpochFile.get() == 0;
+                if (fence != electionFenced) {
+                    // NodeImpl's id holds the very PeerId its election checks (JRaft 1.4.1, NodeImpl#allowLaunchElection).
+                    current.getNodeId().getPeerId().setPriority(fence ? ElectionPriority.NotElected
+                            : ElectionPriority.Disabled);
+                    electionFenced = fence;
+                    if (fence) {
+                        LOG.warn("Replica {} holds the one-voter configuration {} from its log but never led alone on"
+                                + " this data directory ({}): it will not campaign until its configuration includes"
+                                + " another voter", self, conf, incarnation);
+                    } else {
+                        LOG.info("Replica {} may campaign again (configuration {})", self, conf);
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.error("Replica {}: cannot update the election fence", self, e);
+            }
+        }
+    }
+
+    /** Whether the election fence keeps JRaft from campaigning right now (tests). */
+    boolean electionFenced() {
+        synchronized (fenceLock) {
+            return electionFenced;
         }
     }
 
@@ -402,8 +507,13 @@ public final class ClusterReplica implements AutoCloseable {
             return;
         }
         closed = true;
+        if (fenceTimer != null) {
+            fenceTimer.shutdownNow();
+        }
         Node current = node;
-        node = null;
+        synchronized (fenceLock) {
+            node = null;
+        }
         if (groupService != null) {
             groupService.shutdown();
             try {

@@ -66,6 +66,7 @@ final class DataDirCheck {
         checkAccess();
         checkIdentity(options);
         checkEpoch();
+        checkIncarnation();
         Path state = dir.resolve("state");
         if (hasDatabase(state, "state db")) {
             try {
@@ -192,7 +193,11 @@ final class DataDirCheck {
     }
 
     private void checkEpoch() {
-        Path file = dir.resolve("epoch");
+        checkEpochFile(dir.resolve("epoch"));
+        checkEpochFile(dir.resolve(ClusterReplica.RESET_EPOCH_FILE));
+    }
+
+    private void checkEpochFile(Path file) {
         if (!Files.exists(file)) {
             return;
         }
@@ -202,6 +207,18 @@ final class DataDirCheck {
             }
         } catch (IOException | NumberFormatException e) {
             throw refuse("has a corrupt epoch file " + file + ": " + oneLine(e), e);
+        }
+    }
+
+    private void checkIncarnation() {
+        Path file = dir.resolve(IncarnationFile.NAME);
+        if (!Files.exists(file)) {
+            return; // a directory from before incarnations: it gets one at start (and the coordinator learns it)
+        }
+        try {
+            IncarnationFile.parse(file);
+        } catch (IOException e) {
+            throw refuse("has a corrupt incarnation file " + file + ": " + oneLine(e), e);
         }
     }
 

@@ -227,11 +227,12 @@ class ClusterReplicaTest {
             Session[] s = populate(g, leader, 10);
             TestGroup.assertSameState(leader, survivor);
             String committed = TestGroup.digest(leader);
+            long mark = leader.report().commitIndex();
 
             // The master dies. A 2-voter group cannot elect on its own; the coordinator resets the survivor.
             leader.close();
             g.replicas.set(dead, null);
-            assertTrue(survivor.resetToSelf(1).isOk());
+            assertTrue(survivor.resetToSelf(1, survivor.incarnation(), mark).isOk());
             TestGroup.awaitTrue("survivor to lead alone", survivor::isLeader);
             assertEquals(List.of(survivor.raftAddress()), survivor.report().voters());
             assertEquals(1, survivor.epoch());
@@ -241,7 +242,7 @@ class ClusterReplicaTest {
             assertTrue(g.post(survivor, s[1], 11, "after failover").ok());
 
             // A delayed copy of an older reset is refused.
-            com.alipay.sofa.jraft.Status stale = survivor.resetToSelf(0);
+            com.alipay.sofa.jraft.Status stale = survivor.resetToSelf(0, survivor.incarnation(), 0);
             assertEquals(RaftError.ESTALE, stale.getRaftError());
 
             // The dead node returns from its data directory and is added back by the leader.
@@ -257,6 +258,92 @@ class ClusterReplicaTest {
             TestGroup.assertSameState(survivor, returned);
             assertEquals(2, survivor.report().voters().size());
             assertNotEquals(committed, TestGroup.digest(returned));
+        }
+    }
+
+    /**
+     * DESIGN.md §2, "Disk loss", where the reset is executed: a replica whose data directory was emptied has a new
+     * incarnation and an empty log, and refuses to become the only voter whatever the coordinator believes — both for
+     * the recorded incarnation it no longer has and for a log below the cluster's commit mark — with nothing changed.
+     * The replica that kept its directory keeps its incarnation across a restart.
+     */
+    @Test
+    void anEmptiedReplicaRefusesToBecomeTheOnlyVoter() throws Exception {
+        try (TestGroup g = TestGroup.start(2)) {
+            ClusterReplica leader = g.awaitLeader();
+            populate(g, leader, 5);
+            int emptied = 1 - g.replicas.indexOf(leader);
+            int kept = 1 - emptied;
+            String recorded = g.replicas.get(emptied).incarnation();
+            String keptIncarnation = leader.incarnation();
+            assertNotEquals(recorded, keptIncarnation, "each directory has its own incarnation");
+            TestGroup.awaitTrue("both replicas hold every commit",
+                    () -> g.replicas.get(emptied).report().commitIndex() == leader.report().commitIndex());
+            long mark = leader.report().commitIndex();
+            for (int i = 0; i < 2; i++) {
+                g.replicas.get(i).close();
+                g.replicas.set(i, null);
+            }
+            Path dir = g.base.resolve("node-" + emptied);
+            Files.move(dir, g.base.resolve("node-" + emptied + ".moved-aside"));
+
+            ClusterReplica fresh = g.startReplica(emptied, g.addresses);
+            g.replicas.set(emptied, fresh);
+            assertNotEquals(recorded, fresh.incarnation(), "an emptied directory is a new incarnation");
+            com.alipay.sofa.jraft.Status wrongDisk = fresh.resetToSelf(2, recorded, mark);
+            assertEquals(RaftError.EPERM, wrongDisk.getRaftError(), wrongDisk.toString());
+            com.alipay.sofa.jraft.Status belowMark = fresh.resetToSelf(2, fresh.incarnation(), mark);
+            assertEquals(RaftError.EPERM, belowMark.getRaftError(), belowMark.toString());
+            assertEquals(0, fresh.epoch(), "a refused reset stores no epoch");
+            assertEquals(2, fresh.report().voters().size(), "a refused reset changes no configuration");
+            TestGroup.sleep(2 * TestGroup.ELECTION_TIMEOUT_MILLIS);
+            assertFalse(fresh.isLeader(), "the emptied replica never leads alone");
+
+            ClusterReplica back = g.startReplica(kept, g.addresses);
+            g.replicas.set(kept, back);
+            assertEquals(keptIncarnation, back.incarnation(), "a restart keeps the directory's incarnation");
+            ClusterReplica newLeader = g.awaitLeader();
+            assertEquals(back, newLeader, "only the replica that kept the data can lead the pair");
+            TestGroup.awaitTrue("the emptied replica is refilled by replication",
+                    () -> fresh.report().lastLogIndex() >= mark);
+            TestGroup.assertSameState(back, fresh);
+        }
+    }
+
+    /**
+     * The election fence: a replica that holds the one-voter configuration {self} without having executed a reset
+     * to itself on this data directory (as a replica refilled on an emptied directory does, for a moment, while it
+     * replays the leader's old entries) never elects itself; once it is ordered to lead alone, it does. The stale
+     * configuration is put in place here with JRaft's own resetPeers, bypassing {@link ClusterReplica#resetToSelf}.
+     */
+    @Test
+    void aReplicaNeverCampaignsAloneOnAOneVoterConfigurationItWasNotOrderedToHold() throws Exception {
+        try (TestGroup g = TestGroup.start(2)) {
+            ClusterReplica leader = g.awaitLeader();
+            int dead = g.replicas.indexOf(leader);
+            ClusterReplica survivor = g.replicas.get(1 - dead);
+            populate(g, leader, 3);
+            leader.close();
+            g.replicas.set(dead, null);
+            assertFalse(survivor.electionFenced(), "a two-voter configuration is never fenced");
+
+            com.alipay.sofa.jraft.entity.PeerId self = new com.alipay.sofa.jraft.entity.PeerId();
+            assertTrue(self.parse(survivor.raftAddress()));
+            com.alipay.sofa.jraft.Node raw = com.alipay.sofa.jraft.NodeManager.getInstance()
+                    .get(g.options(1 - dead, g.addresses).groupId(), self);
+            com.alipay.sofa.jraft.conf.Configuration selfOnly = new com.alipay.sofa.jraft.conf.Configuration();
+            selfOnly.addPeer(self);
+            assertTrue(raw.resetPeers(selfOnly).isOk());
+            TestGroup.awaitTrue("the fence to close", survivor::electionFenced);
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4L * TestGroup.ELECTION_TIMEOUT_MILLIS);
+            while (System.nanoTime() < until) {
+                assertFalse(survivor.isLeader(), "a fenced replica elected itself alone");
+                TestGroup.sleep(50);
+            }
+
+            assertTrue(survivor.resetToSelf(2, survivor.incarnation(), 0).isOk());
+            assertFalse(survivor.electionFenced(), "an ordered reset opens the fence at once");
+            TestGroup.awaitTrue("the ordered survivor to lead alone", survivor::isLeader);
         }
     }
 }

@@ -221,6 +221,11 @@ class RmiConnectionTest {
         public int clusterCount() {
             return 1;
         }
+
+        @Override
+        public List<String> notices() {
+            return List.of();
+        }
     }
 
     /** A node serving the in-memory cluster over RMI; pushes go back through the client's listener stub. */

@@ -125,6 +125,16 @@ public final class Coordinator {
         return table.member(master).address();
     }
 
+    /** Per cluster that cannot fail over although it needs to: "cluster C: why (waiting N s)". */
+    public List<String> notices(long nowMillis) {
+        List<String> out = new ArrayList<>();
+        for (int c = 1; c <= table.clusterCount(); c++) {
+            int cluster = c;
+            failover.waiting(c, nowMillis).ifPresent(why -> out.add("cluster " + cluster + ": " + why));
+        }
+        return out;
+    }
+
     /** Every known process, ordered by cluster, kind and member. */
     public List<ProcessStatus> status(long nowMillis) {
         advance(nowMillis);

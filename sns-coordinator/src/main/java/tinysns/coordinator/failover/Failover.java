@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tinysns.api.Order;
@@ -31,6 +32,13 @@ import tinysns.api.RaftReport;
  * <p>Epochs: a reset record takes {@code max(record, any reported) + 2}, an add-back stamps {@code record + 1}.
  * Skipping one keeps every reset above any add-back stamp that may still be in flight for the record it replaces,
  * so a late add-back can neither outrank the reset nor be taken for a committed pair.
+ *
+ * <p>Disk loss (DESIGN.md §2, checked by {@code failover_model.py --wipe --guard hwm}): a node is reset to a single
+ * voter only if it runs on the data directory the record names ({@link RaftReport#incarnation}) and its log reaches
+ * the record's mark (the highest commit index ever reported for the cluster). A voter on a new directory counts as
+ * gone: its partner is reset and it is added back, which copies the data to its new directory. When no node that
+ * may lead alone is up, the cluster waits and {@link #waiting} says why: the honest CP choice, since promoting an
+ * emptied node would drop every acknowledged write. The node checks the same two facts when a reset arrives.
  */
 public final class Failover {
     private static final Logger LOG = LoggerFactory.getLogger(Failover.class);
@@ -46,6 +54,20 @@ public final class Failover {
     private final ConfigStore store;
     private final Map<Integer, ConfigRecord> records;
     private final Map<Integer, Long> lastLeaderSeenMillis = new HashMap<>();
+    /** Highest commit index reported per cluster since this coordinator started (the record keeps a lagging copy). */
+    private final Map<Integer, Long> markSeen = new HashMap<>();
+    private final Map<Integer, Long> markSavedAtMillis = new HashMap<>();
+    /** Why a cluster that needs a failover cannot have one now, and since when (for {@code sns status}). */
+    private final Map<Integer, Waiting> waiting = new HashMap<>();
+
+    private record Waiting(String why, long sinceMillis) {
+    }
+
+    /**
+     * The mark is saved at most this often while it only rises (each save is an fsync); every record change saves it
+     * too. It is a lower bound of the commit index whenever it is read, so a lagging copy is safe, only weaker.
+     */
+    static final long MARK_SAVE_EVERY_MILLIS = 1000;
     /** Started-at of this coordinator's knowledge: a server never heard from counts as dead only after dead-after. */
     private Long firstSeenMillis;
 
@@ -81,10 +103,12 @@ public final class Failover {
         }
         ConfigRecord record = records.get(cluster);
         long lastLeader = lastLeaderSeenMillis.computeIfAbsent(cluster, c -> nowMillis);
+        long mark = raiseMark(cluster, record, servers);
         if (record == null) {
-            bootstrap(cluster, servers);
+            bootstrap(cluster, servers, mark);
             return;
         }
+        record = learnIncarnations(record, servers, mark);
         for (ServerView v : servers) {
             if (v.alive() && v.raft() != null && v.raft().leader() && record.isVoter(v.raftAddress())) {
                 lastLeader = nowMillis;
@@ -92,11 +116,109 @@ public final class Failover {
         }
         lastLeaderSeenMillis.put(cluster, lastLeader);
         boolean leaderlessTooLong = nowMillis - lastLeader > deadAfterMillis;
+        String blocked = null;
         if (record.voters().size() == 2) {
-            decideReset(record, servers, leaderlessTooLong, nowMillis);
+            blocked = decideReset(record, servers, leaderlessTooLong, nowMillis, mark);
         } else if (record.isSingle()) {
-            decideSingle(record, servers, leaderlessTooLong);
+            blocked = decideSingle(record, servers, leaderlessTooLong, mark);
         }
+        if (blocked == null) {
+            waiting.remove(cluster);
+        } else {
+            Waiting before = waiting.get(cluster);
+            if (before == null || !before.why().equals(blocked)) {
+                LOG.warn("Cluster {} cannot fail over: {}", cluster, blocked);
+                waiting.put(cluster, new Waiting(blocked, before == null ? nowMillis : before.sinceMillis()));
+            }
+        }
+        saveMarkIfDue(cluster, nowMillis);
+    }
+
+    /**
+     * Why {@code cluster} needs a failover that no rule allows right now, with how long it has waited; empty while it
+     * needs none or can have one.
+     */
+    public Optional<String> waiting(int cluster, long nowMillis) {
+        Waiting w = waiting.get(cluster);
+        return w == null ? Optional.empty()
+                : Optional.of(w.why() + " (waiting " + (nowMillis - w.sinceMillis()) / 1000 + " s)");
+    }
+
+    /** The cluster's mark as this coordinator knows it: the record's, or higher from reports since it started. */
+    private long raiseMark(int cluster, ConfigRecord record, List<ServerView> servers) {
+        long mark = Math.max(record == null ? 0 : record.mark(), markSeen.getOrDefault(cluster, 0L));
+        for (ServerView v : servers) {
+            if (v.raft() != null) {
+                // Any report, even a dead node's last one: a commit index it saw is committed for good.
+                mark = Math.max(mark, v.raft().commitIndex());
+            }
+        }
+        markSeen.put(cluster, mark);
+        return mark;
+    }
+
+    private void saveMarkIfDue(int cluster, long nowMillis) {
+        ConfigRecord record = records.get(cluster);
+        long seen = markSeen.getOrDefault(cluster, 0L);
+        if (record != null && seen > record.mark()
+                && nowMillis - markSavedAtMillis.getOrDefault(cluster, Long.MIN_VALUE / 2) >= MARK_SAVE_EVERY_MILLIS) {
+            markSavedAtMillis.put(cluster, nowMillis);
+            record(record.withMark(seen), null);
+        }
+    }
+
+    /**
+     * Why the node behind {@code v} may not be the only voter of its group, or null if it may: it must run on the
+     * data directory the record names for it, and its log must reach the mark. Checked again by the node itself.
+     */
+    private static String whyNotAlone(ConfigRecord record, ServerView v, long mark) {
+        RaftReport r = v.raft();
+        Optional<String> recorded = record.incarnationOf(v.raftAddress());
+        if (recorded.isEmpty()) {
+            return v.id() + "'s data directory is not yet known to the failover record";
+        }
+        if (!recorded.get().equals(r.incarnation())) {
+            return v.id() + " runs on a new data directory (incarnation " + r.incarnation() + ", recorded "
+                    + recorded.get() + ") and may lack acknowledged writes";
+        }
+        if (r.lastLogIndex() < mark) {
+            return v.id() + "'s log ends at index " + r.lastLogIndex() + ", below " + mark
+                    + ", the highest commit index reported for the cluster";
+        }
+        return null;
+    }
+
+    /** Whether {@code v} is up but no longer on the data directory the record names for it (its copy is gone). */
+    private static boolean onNewDisk(ConfigRecord record, ServerView v) {
+        if (v == null || !v.alive() || v.raft() == null) {
+            return false;
+        }
+        Optional<String> recorded = record.incarnationOf(v.raftAddress());
+        return recorded.isPresent() && !recorded.get().equals(v.raft().incarnation());
+    }
+
+    /**
+     * Fills in the incarnation of a voter the record does not know yet (a record from before incarnations, or adopted
+     * before that voter reported) once its log reaches a nonzero mark: it then holds what the cluster is known to
+     * have committed, so its current directory is one worth trusting.
+     */
+    private ConfigRecord learnIncarnations(ConfigRecord record, List<ServerView> servers, long mark) {
+        Map<String, String> incarnations = new TreeMap<>(record.incarnations());
+        List<String> learned = new ArrayList<>();
+        for (String voter : record.voters()) {
+            ServerView v = byAddress(servers, voter);
+            if (!incarnations.containsKey(voter) && v != null && v.alive() && v.raft() != null
+                    && v.raft().incarnation() != null && mark > 0 && v.raft().lastLogIndex() >= mark) {
+                incarnations.put(voter, v.raft().incarnation());
+                learned.add(v.id() + " on " + v.raft().incarnation());
+            }
+        }
+        if (learned.isEmpty()) {
+            return record;
+        }
+        record(new ConfigRecord(record.cluster(), record.epoch(), record.voters(), Math.max(mark, record.mark()),
+                incarnations), "learned the data directories of " + String.join(", ", learned));
+        return records.get(record.cluster());
     }
 
     /** The orders for {@code server} right now (it has just sent a heartbeat). */
@@ -123,7 +245,12 @@ public final class Failover {
                     ? List.of(new Order(Order.Type.OBSERVE_EPOCH, null, addBackEpoch)) : List.of();
         }
         if (r.epoch() < record.epoch()) {
-            return List.of(new Order(Order.Type.RESET_TO_SELF, null, record.epoch()));
+            long mark = Math.max(record.mark(), markSeen.getOrDefault(record.cluster(), 0L));
+            // Decided while N passed the guard; if N has lost its disk since, the reset is no longer sent (N would
+            // refuse it anyway) and decideSingle puts the record back to the former pair.
+            return whyNotAlone(record, self, mark) != null ? List.of()
+                    : List.of(Order.resetToSelf(record.epoch(), record.incarnationOf(self.raftAddress()).orElseThrow(),
+                            mark));
         }
         if (r.leader()) {
             Set<String> conf = Set.copyOf(r.voters());
@@ -143,8 +270,11 @@ public final class Failover {
         return List.of();
     }
 
-    /** With no record yet, adopt the configuration a live leader of one or two voters reports. */
-    private void bootstrap(int cluster, List<ServerView> servers) {
+    /**
+     * With no record yet, adopt the configuration a live leader of one or two voters reports, with the incarnations
+     * of the voters whose logs reach the mark.
+     */
+    private void bootstrap(int cluster, List<ServerView> servers, long mark) {
         ServerView leader = null;
         for (ServerView v : servers) {
             if (v.alive() && v.raft() != null && v.raft().leader()
@@ -155,22 +285,35 @@ public final class Failover {
         if (leader == null || leader.raft().voters().isEmpty() || leader.raft().voters().size() > 2) {
             return; // no leader to learn from, or a cluster that Raft's own election fails over
         }
-        record(new ConfigRecord(cluster, maxReportedEpoch(servers), leader.raft().voters()),
+        Map<String, String> incarnations = new TreeMap<>();
+        for (String voter : leader.raft().voters()) {
+            ServerView v = byAddress(servers, voter);
+            if (v != null && v.alive() && v.raft() != null && v.raft().incarnation() != null && mark > 0
+                    && v.raft().lastLogIndex() >= mark) {
+                incarnations.put(voter, v.raft().incarnation());
+            }
+        }
+        record(new ConfigRecord(cluster, maxReportedEpoch(servers), leader.raft().voters(), mark, incarnations),
                 "adopted from leader " + leader.id());
     }
 
-    /** Record {A, B}: reset a live voter whose partner is believed dead, or either when leaderless too long. */
-    private void decideReset(ConfigRecord record, List<ServerView> servers, boolean leaderlessTooLong,
-                             long nowMillis) {
+    /**
+     * Record {A, B}: reset a live voter whose partner is believed dead or runs on a new data directory, or either
+     * when leaderless too long, if that voter may lead alone. Returns why no voter may, when one was needed.
+     */
+    private String decideReset(ConfigRecord record, List<ServerView> servers, boolean leaderlessTooLong,
+                               long nowMillis, long mark) {
         ServerView chosen = null;
         String why = null;
+        List<String> refusals = new ArrayList<>();
         for (String n : record.voters()) {
             ServerView vn = byAddress(servers, n);
             if (vn == null || !vn.alive() || vn.raft() == null) {
                 continue;
             }
             ServerView vo = byAddress(servers, record.otherThan(n));
-            boolean otherDead = believedDead(vo, vn, nowMillis);
+            boolean otherDiskLost = onNewDisk(record, vo);
+            boolean otherDead = otherDiskLost || believedDead(vo, vn, nowMillis);
             boolean otherAlive = vo != null && vo.alive();
             if (!otherDead && !(otherAlive && leaderlessTooLong)) {
                 continue;
@@ -180,9 +323,15 @@ public final class Failover {
             if (vo != null && vo.raft() != null && vn.raft().lastLogIndex() < vo.raft().commitIndex()) {
                 continue;
             }
+            String refusal = whyNotAlone(record, vn, mark);
+            if (refusal != null) {
+                refusals.add(refusal);
+                continue;
+            }
             if (chosen == null || vn.raft().lastLogIndex() > chosen.raft().lastLogIndex()) {
                 chosen = vn;
-                why = otherDead ? (vo == null ? "the other voter has not been heard from"
+                why = otherDiskLost ? vo.id() + " runs on a new data directory: reset its partner, then add it back"
+                        : otherDead ? (vo == null ? "the other voter has not been heard from"
                         : vo.alive() ? vo.id() + " silent for " + vo.silentMillis() + " ms and " + vn.id()
                                 + " has heard no leader for " + vn.raft().leaderSilentMillis() + " ms"
                         : vo.id() + " is dead")
@@ -191,32 +340,96 @@ public final class Failover {
         }
         if (chosen != null) {
             long epoch = Math.max(record.epoch(), maxReportedEpoch(servers)) + 2;
-            record(new ConfigRecord(record.cluster(), epoch, List.of(chosen.raftAddress())),
-                    "reset " + chosen.id() + " to a single voter: " + why);
+            record(new ConfigRecord(record.cluster(), epoch, List.of(chosen.raftAddress()), mark,
+                    record.incarnations()), "reset " + chosen.id() + " to a single voter: " + why);
+            return null;
         }
+        return refusals.isEmpty() ? null : String.join("; ", refusals)
+                + "; no voter that holds every acknowledged write is up, so the cluster waits for one";
     }
 
-    /** Record {N}: take a committed add-back into the record, or repair a reset that an add-back undid. */
-    private void decideSingle(ConfigRecord record, List<ServerView> servers, boolean leaderlessTooLong) {
+    /**
+     * Record {N}: take a committed add-back into the record, repair a reset that an add-back undid, or put the record
+     * back to the former pair when N has lost its disk. Returns why the cluster waits, if it does.
+     */
+    private String decideSingle(ConfigRecord record, List<ServerView> servers, boolean leaderlessTooLong, long mark) {
         String n = record.voters().get(0);
         ServerView vn = byAddress(servers, n);
         if (vn == null || !vn.alive() || vn.raft() == null) {
-            return; // the only recorded voter is gone: wait for it, a stale node is never promoted
+            // The only recorded voter is gone: wait for it, a stale node is never promoted.
+            return leaderlessTooLong ? "its only voter " + (vn == null ? n : vn.id()) + " is down; the cluster waits"
+                    + " for it, since no other node is known to hold every acknowledged write" : null;
         }
         RaftReport r = vn.raft();
         Set<String> conf = Set.copyOf(r.voters());
         if (r.epoch() > record.epoch() && conf.size() == 2 && conf.contains(n)) {
-            // Only a committed add-back stamps an epoch above the record's (see the class comment).
-            record(new ConfigRecord(record.cluster(), r.epoch(), r.voters()), "add-back committed on " + vn.id());
-        } else if (leaderlessTooLong && !r.leader() && r.epoch() >= record.epoch() && !conf.equals(Set.of(n))) {
+            // Only a committed add-back stamps an epoch above the record's (see the class comment). The added node's
+            // directory is the one it runs on now; should it have lost the copy since, the mark (raised here by the
+            // leader's commit of the new configuration) still refuses it.
+            String m = conf.stream().filter(a -> !a.equals(n)).findFirst().orElseThrow();
+            ServerView vm = byAddress(servers, m);
+            Map<String, String> incarnations = new TreeMap<>();
+            record.incarnationOf(n).ifPresent(i -> incarnations.put(n, i));
+            if (vm != null && vm.raft() != null && vm.raft().incarnation() != null) {
+                incarnations.put(m, vm.raft().incarnation());
+            }
+            record(new ConfigRecord(record.cluster(), r.epoch(), r.voters(), Math.max(mark, r.commitIndex()),
+                    incarnations), "add-back committed on " + vn.id());
+            return null;
+        }
+        if (onNewDisk(record, vn)) {
+            return putBack(record, vn, servers, mark);
+        }
+        if (leaderlessTooLong && !r.leader() && r.epoch() >= record.epoch() && !conf.equals(Set.of(n))) {
+            String refusal = whyNotAlone(record, vn, mark);
+            if (refusal != null) {
+                return refusal;
+            }
             // R5': an add-back changed N's configuration and its partner is gone again: reset N once more.
             long epoch = Math.max(record.epoch(), maxReportedEpoch(servers)) + 2;
-            record(new ConfigRecord(record.cluster(), epoch, List.of(n)),
+            record(new ConfigRecord(record.cluster(), epoch, List.of(n), mark, record.incarnations()),
                     "repair: " + vn.id() + " reports " + r.voters() + " and there has been no leader");
         }
+        return null;
     }
 
-    /** Writes durably, then adopts. If the write fails, nothing changes and the decision is taken again later. */
+    /**
+     * Record {N} and N runs on a new data directory (it refuses the reset, or lost its disk after leading alone —
+     * then what only it held is gone whatever we do). If N's former partner M is up on its recorded directory with a
+     * log that reaches the mark, the record goes back to {N, M}: M is then reset and N added back (decideReset),
+     * instead of the cluster waiting for ever for a disk that no longer exists (DESIGN.md §2, the model's finding).
+     */
+    private String putBack(ConfigRecord record, ServerView vn, List<ServerView> servers, long mark) {
+        String n = vn.raftAddress();
+        for (ServerView vm : servers) {
+            String m = vm.raftAddress();
+            if (m == null || m.equals(n) || !vm.alive() || vm.raft().incarnation() == null) {
+                continue;
+            }
+            Optional<String> recorded = record.incarnationOf(m);
+            // A former voter on its recorded directory; or one the record never learned (it was silent when the
+            // pair was recorded) whose log reaches a nonzero mark, the rule learnIncarnations applies to voters.
+            boolean holdsData = recorded.map(i -> i.equals(vm.raft().incarnation())).orElse(mark > 0)
+                    && vm.raft().lastLogIndex() >= mark;
+            if (holdsData) {
+                Map<String, String> incarnations = new TreeMap<>(record.incarnations());
+                incarnations.putIfAbsent(m, vm.raft().incarnation());
+                long epoch = Math.max(record.epoch(), maxReportedEpoch(servers)) + 2;
+                record(new ConfigRecord(record.cluster(), epoch, List.of(n, m), mark, incarnations),
+                        "put back: " + vn.id() + ", the only voter, runs on a new data directory and " + vm.id()
+                                + " holds the data");
+                return null;
+            }
+        }
+        return vn.id() + ", the only voter, runs on a new data directory (incarnation " + vn.raft().incarnation()
+                + ", recorded " + record.incarnationOf(n).orElse("?") + ") and may lack acknowledged writes; no"
+                + " other node that holds them is up, so the cluster waits for one";
+    }
+
+    /**
+     * Writes durably, then adopts. If the write fails, nothing changes and the decision is taken again later.
+     * {@code why} null: only the mark rose (not logged above DEBUG).
+     */
     private void record(ConfigRecord next, String why) {
         ConfigRecord before = records.get(next.cluster());
         if (before != null && next.epoch() < before.epoch()) {
@@ -229,7 +442,9 @@ public final class Failover {
             return;
         }
         records.put(next.cluster(), next);
-        if (before == null) {
+        if (why == null) {
+            LOG.debug("Failover record {}: mark saved", next);
+        } else if (before == null) {
             LOG.info("Failover record {}: {}", next, why);
         } else {
             LOG.warn("Failover record {} -> {}: {}", before, next, why);

@@ -35,13 +35,16 @@ import tinysns.coordinator.failover.MemoryConfigStore;
  *
  * <p>Faults while the schedule runs: crash and restart of a node, pause (SIGSTOP) and resume, a stalled heartbeat thread
  * (a wrong suspicion: Raft goes on, the coordinator hears nothing), a cut A–B link, lost and delayed heartbeats and
- * replies, coordinator crash and restart over the same store. Then every fault heals and liveness is checked.
+ * replies, coordinator crash and restart over the same store, and disk loss: a crashed node's data directory is
+ * emptied (log, term, epoch gone; a new incarnation), unless it holds the only copy of a committed entry — that loss
+ * would be the fault's, whatever the rules. Then every fault heals and liveness is checked.
  *
  * <p>Invariants, checked after every step: I0 no node can commit alone while the record names its partner (in
  * particular never two single-voter confs in one cluster); a RESET is only sent to, and only obeyed by, the sole voter
  * of the current durable record; I1 a node that is reset, and every newly elected leader, holds every acknowledged
  * write; I3 committed prefixes never diverge. Liveness: once faults stop, every cluster has a master that can commit
- * within {@link #LIVE_MASTER_BOUND_MILLIS}, and is a pair again within {@link #LIVE_PAIR_BOUND_MILLIS}.
+ * within {@link #LIVE_MASTER_BOUND_MILLIS}, and is a pair again, recorded with the directories both run on, within
+ * {@link #LIVE_PAIR_BOUND_MILLIS}.
  */
 final class FailoverSimulation {
     static final long HEARTBEAT_MILLIS = 500;
@@ -83,6 +86,8 @@ final class FailoverSimulation {
     private final List<Map<Long, Long>> acked = new ArrayList<>();
     private final List<List<SimNode.Entry>> chosen = new ArrayList<>();
     private long nextWriteId = 1;
+    private int nextIncarnation = 1;
+    private int wipes;
 
     private final PriorityQueue<Event> events = new PriorityQueue<>();
     private long eventSeq;
@@ -127,7 +132,7 @@ final class FailoverSimulation {
             initialConf.put(c, conf);
             for (int n = 1; n <= 2; n++) {
                 SimNode node = new SimNode(new ProcessId(ProcessKind.SERVER, c, n), "10.0.0." + n + ":" + (c * 100 + n - 1),
-                        c * 10000 + n - 1);
+                        c * 10000 + n - 1, "disk" + nextIncarnation++);
                 node.conf = conf;
                 node.lastHeardLeaderMillis = 0;
                 node.electionDueMillis = electionDelay(node);
@@ -229,6 +234,10 @@ final class FailoverSimulation {
                 coordinatorBackAtMillis = nowMillis + forMillis;
                 note("coordinator crashes for " + forMillis + " ms");
                 at(coordinatorBackAtMillis, this::restartCoordinator);
+            }
+        } else if (kind < 77) {
+            if (n.status == SimNode.Status.CRASHED) {
+                wipe(n);
             }
         } else if (kind < 83) {
             lossRate = rnd.nextInt(3) == 0 ? 0 : rnd.nextDouble() * 0.5;
@@ -366,7 +375,7 @@ final class FailoverSimulation {
         }
         for (Order o : orders) {
             switch (o.type()) {
-                case RESET_TO_SELF -> resetToSelf(n, o.epoch());
+                case RESET_TO_SELF -> resetToSelf(n, o);
                 case ADD_PEER -> addPeer(n, o.peer(), o.epoch());
                 case OBSERVE_EPOCH -> {
                     if (o.epoch() > n.epoch) {
@@ -573,6 +582,9 @@ final class FailoverSimulation {
         if (!n.conf.contains(n.addr)) {
             return; // JRaft: a node outside its conf never campaigns
         }
+        if (n.conf.equals(Set.of(n.addr)) && !n.resetOnThisDisk) {
+            return; // ClusterReplica's election fence: a conf {self} it was never ordered to hold
+        }
         SimNode o = other(n);
         boolean needsOther = n.conf.contains(o.addr);
         long t = n.term + 1;
@@ -609,13 +621,23 @@ final class FailoverSimulation {
         }
     }
 
-    /** ClusterReplica.resetToSelf: refuse an older epoch, store the epoch, JRaft resetPeers({self}). */
-    private void resetToSelf(SimNode n, long epoch) {
+    /**
+     * ClusterReplica.resetToSelf: refuse an older epoch, refuse when running on another directory than the recorded
+     * one or with a log below the mark, store the epoch, JRaft resetPeers({self}).
+     */
+    private void resetToSelf(SimNode n, Order order) {
+        long epoch = order.epoch();
         if (epoch < n.epoch) {
             note(n.id + " ignores RESET epoch " + epoch + " (holds " + n.epoch + ")");
             return;
         }
+        if (!n.incarnation.equals(order.incarnation()) || n.lastIndex() < order.minLastLogIndex()) {
+            note(n.id + " refuses RESET epoch " + epoch + ": recorded disk " + order.incarnation() + ", mark "
+                    + order.minLastLogIndex() + "; it runs on " + n.incarnation + " with last index " + n.lastIndex());
+            return;
+        }
         n.epoch = epoch;
+        n.resetOnThisDisk = true; // stored before resetPeers, as ClusterReplica does
         Set<String> self = Set.of(n.addr);
         if (n.conf.equals(self)) {
             return; // resetPeers to the same conf: OK, nothing happens
@@ -669,6 +691,27 @@ final class FailoverSimulation {
         n.conf = n.logConf(initialConf.get(n.id.cluster()));
     }
 
+    /**
+     * Disk loss of a crashed node: log, term, epoch and commit index are gone, the conf is JRaft's initial one again,
+     * and the directory is a new incarnation. Not taken when the node holds the only copy of a committed entry.
+     */
+    private void wipe(SimNode n) {
+        List<SimNode.Entry> committed = chosen.get(n.id.cluster());
+        SimNode o = other(n);
+        if (o.log.size() < committed.size() || !o.log.subList(0, committed.size()).equals(committed)) {
+            return;
+        }
+        wipes++;
+        n.log.clear();
+        n.term = 0;
+        n.epoch = 0;
+        n.commitIndex = 0;
+        n.conf = initialConf.get(n.id.cluster());
+        n.resetOnThisDisk = false;
+        n.incarnation = "disk" + nextIncarnation++;
+        note("wipe " + n.id + ": its data directory is emptied, it will run on " + n.incarnation);
+    }
+
     private void restart(SimNode n) {
         note("restart " + n.id);
         n.status = SimNode.Status.UP;
@@ -694,7 +737,7 @@ final class FailoverSimulation {
             int singles = 0;
             for (SimNode n : pair) {
                 SimNode o = other(n);
-                if (n.conf.equals(Set.of(n.addr))) {
+                if (n.canLeadAlone()) {
                     singles++;
                     if (record != null && record.isVoter(o.addr)) {
                         fail("I0: " + n.id + " can commit alone (conf " + n.conf + ") while the record " + record
@@ -723,9 +766,18 @@ final class FailoverSimulation {
         return false;
     }
 
+    /** Two voters recorded, each with the directory it runs on now (so a later failover can use either). */
     private boolean isPair(int c) {
         ConfigRecord record = disk.loadAll().get(c);
-        return record != null && record.voters().size() == 2;
+        if (record == null || record.voters().size() != 2) {
+            return false;
+        }
+        for (SimNode n : clusters.get(c)) {
+            if (!record.incarnationOf(n.addr).map(n.incarnation::equals).orElse(false)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void noteRecordChanges(Map<Integer, ConfigRecord> before) {
@@ -774,6 +826,11 @@ final class FailoverSimulation {
 
     int traceLength() {
         return trace.size();
+    }
+
+    /** How many disk losses the schedule took. */
+    int wipes() {
+        return wipes;
     }
 
     /** Unused helper kept small: names the set of clusters still to check (for readability of callers). */

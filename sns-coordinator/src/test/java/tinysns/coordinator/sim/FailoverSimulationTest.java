@@ -24,6 +24,7 @@ class FailoverSimulationTest {
         long first = Long.getLong("sns.sim.firstSeed", 1);
         long started = System.nanoTime();
         long events = 0;
+        long wipes = 0;
         for (long seed = first; seed < first + seeds; seed++) {
             FailoverSimulation sim = new FailoverSimulation(seed, steps, false);
             try {
@@ -32,9 +33,13 @@ class FailoverSimulationTest {
                 fail(v.getMessage(), v);
             }
             events += sim.traceLength();
+            wipes += sim.wipes();
         }
         System.out.printf("failover simulation: %d seeds x %d fault steps (%d ms simulated each), %d traced events,"
-                + " %.1f s%n", seeds, steps, steps * FailoverSimulation.STEP_MILLIS, events,
+                + " %d disk losses, %.1f s%n", seeds, steps, steps * FailoverSimulation.STEP_MILLIS, events, wipes,
                 (System.nanoTime() - started) / 1e9);
+        // The disk-loss rules are only tested if the schedules lose disks.
+        org.junit.jupiter.api.Assertions.assertTrue(seeds < 100 || wipes > seeds / 10,
+                "only " + wipes + " disk losses in " + seeds + " seeds");
     }
 }

@@ -30,6 +30,13 @@ final class SimNode {
     /** Heartbeat thread stalled (the process and its Raft run on): the coordinator's wrong suspicion. */
     long mutedUntilMillis;
 
+    /** The data directory this replica runs on (RaftReport.incarnation); a new one after its disk is lost. */
+    String incarnation;
+    /**
+     * Whether this data directory executed a reset to itself (ClusterReplica's reset epoch). Without one, a conf
+     * {self} from the log (replayed onto an emptied directory) does not let the node campaign: the election fence.
+     */
+    boolean resetOnThisDisk;
     long term;
     final List<Entry> log = new ArrayList<>();
     long epoch;
@@ -63,10 +70,11 @@ final class SimNode {
         }
     }
 
-    SimNode(ProcessId id, String addr, int servicePort) {
+    SimNode(ProcessId id, String addr, int servicePort, String incarnation) {
         this.id = id;
         this.addr = addr;
         this.servicePort = servicePort;
+        this.incarnation = incarnation;
     }
 
     boolean up() {
@@ -101,6 +109,11 @@ final class SimNode {
         return 0;
     }
 
+    /** Whether this node may win an election with its own vote alone (conf {self}, not fenced). */
+    boolean canLeadAlone() {
+        return conf.equals(Set.of(addr)) && resetOnThisDisk;
+    }
+
     boolean holdsWrite(long writeId) {
         for (Entry e : log) {
             if (e.writeId() == writeId) {
@@ -113,12 +126,13 @@ final class SimNode {
     RaftReport report(long nowMillis, boolean leaderUnreachable) {
         boolean silent = !leader && (knownLeader == null || leaderUnreachable);
         long silentMillis = silent ? Math.max(1, nowMillis - leaderLostAtMillis) : 0;
-        return new RaftReport(addr, leader, term, lastIndex(), commitIndex, List.copyOf(conf), epoch, silentMillis);
+        return new RaftReport(addr, leader, term, lastIndex(), commitIndex, List.copyOf(conf), epoch, silentMillis,
+                incarnation);
     }
 
     @Override
     public String toString() {
-        return id + "[" + status + (leader ? " LEADER" : "") + " t" + term + " conf" + conf + " e" + epoch + " ci"
+        return id + "[" + status + (leader ? " LEADER" : "") + " disk " + incarnation + " t" + term + " conf" + conf + " e" + epoch + " ci"
                 + commitIndex + " log" + log + "]";
     }
 }
