@@ -12,7 +12,6 @@ import com.alipay.sofa.jraft.entity.Task;
 import com.alipay.sofa.jraft.error.RaftError;
 import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.option.RaftOptions;
-import com.alipay.sofa.jraft.rpc.RaftRpcServerFactory;
 import com.alipay.sofa.jraft.rpc.RpcServer;
 import com.alipay.sofa.jraft.rpc.impl.BoltRpcServer;
 import com.alipay.sofa.jraft.util.Endpoint;
@@ -81,7 +80,6 @@ public final class ClusterReplica implements AutoCloseable {
     private SnsRaftStateMachine stateMachine;
     private RaftGroupService groupService;
     private ExecutorService raftRpcExecutor;
-    private ExecutorService cliRpcExecutor;
     private ExecutorService readExecutor;
     private volatile Node node;
     private boolean closed;
@@ -125,7 +123,10 @@ public final class ClusterReplica implements AutoCloseable {
         return peer;
     }
 
-    /** Opens the state database and starts the Raft peer and its RPC server (bound to this replica's host only). */
+    /**
+     * Opens the state database and starts the Raft peer and its RPC server (bound to this replica's host only, serving
+     * peer-to-peer Raft requests only: {@link RaftPortProcessors}).
+     */
     public synchronized void start() {
         if (node != null || closed) {
             throw new IllegalStateException(closed ? "replica closed" : "replica already started");
@@ -158,19 +159,18 @@ public final class ClusterReplica implements AutoCloseable {
         nodeOptions.setRaftOptions(raftOptions());
         // Several replicas can share a machine: keep JRaft's thread pools small.
         nodeOptions.setTimerPoolSize(2);
-        nodeOptions.setCliRpcThreadPoolSize(1);
         nodeOptions.setRaftRpcThreadPoolSize(4);
 
         raftRpcExecutor = Executors.newFixedThreadPool(nodeOptions.getRaftRpcThreadPoolSize(),
                 daemonThreads("raft-rpc-" + self.getPort()));
-        cliRpcExecutor = Executors.newFixedThreadPool(nodeOptions.getCliRpcThreadPoolSize(),
-                daemonThreads("raft-cli-" + self.getPort()));
         readExecutor = Executors.newFixedThreadPool(2, daemonThreads("raft-read-" + self.getPort()));
         // JRaft's default RPC server listens on every interface; bind the configured host instead.
         Endpoint endpoint = self.getEndpoint();
         RpcServer rpcServer = new BoltRpcServer(
                 new com.alipay.remoting.rpc.RpcServer(endpoint.getIp(), endpoint.getPort(), true));
-        RaftRpcServerFactory.addRaftRequestProcessors(rpcServer, raftRpcExecutor, cliRpcExecutor);
+        // Peer-to-peer Raft requests only: JRaft's CLI processors (reset/add/remove peer, transfer leader, snapshot)
+        // would let anyone who reaches the port reconfigure the group; our reconfigurations are local calls.
+        RaftPortProcessors.register(rpcServer, raftRpcExecutor);
         groupService = new RaftGroupService(options.groupId(), self, nodeOptions, rpcServer);
         Node started;
         try {
@@ -525,7 +525,7 @@ public final class ClusterReplica implements AutoCloseable {
         } else if (current != null) {
             current.shutdown();
         }
-        for (ExecutorService pool : new ExecutorService[] {readExecutor, raftRpcExecutor, cliRpcExecutor}) {
+        for (ExecutorService pool : new ExecutorService[] {readExecutor, raftRpcExecutor}) {
             if (pool != null) {
                 pool.shutdown();
             }

@@ -217,6 +217,58 @@ class ClusterReplicaTest {
         }
     }
 
+    /**
+     * A follower that was down while the leader snapshotted and truncated its log comes back from its own data
+     * directory and is caught up by InstallSnapshot + GetFile (the Raft port's snapshot requests), then by appends.
+     * Three voters, so the other two keep committing while it is down.
+     */
+    @Test
+    void aRestartedFollowerBehindTheLeadersLogIsCaughtUpBySnapshotInstall() throws Exception {
+        try (TestGroup g = TestGroup.start(3)) {
+            ClusterReplica leader = g.awaitLeader();
+            Session[] s = populate(g, leader, 5);
+            int away = g.replicas.indexOf(leader) == 0 ? 1 : 0;
+            ClusterReplica goingAway = g.replicas.get(away);
+            TestGroup.assertSameState(leader, goingAway);
+            long appliedWhenStopped = goingAway.appliedIndex();
+            goingAway.close();
+            Path snapshots = g.base.resolve("node-" + away).resolve("raft").resolve("snapshot");
+            try (Stream<Path> snaps = Files.list(snapshots)) {
+                assertFalse(snaps.anyMatch(p -> p.getFileName().toString().startsWith("snapshot_")),
+                        "the stopped follower holds no snapshot of its own");
+            }
+
+            // Entries it misses, then two snapshots with entries after each: the leader's log then starts after
+            // everything the stopped follower has (JRaft truncates up to the snapshot before the newest).
+            int post = 6;
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < 5; i++, post++) {
+                    assertTrue(g.post(leader, s[1], post, "post " + post).ok());
+                }
+                assertTrue(await(leader.snapshot()).isOk(), "snapshot on the leader");
+            }
+            for (int i = 0; i < 3; i++, post++) {
+                assertTrue(g.post(leader, s[1], post, "post " + post).ok());
+            }
+
+            ClusterReplica returned = g.restart(away);
+            TestGroup.assertSameState(leader, returned);
+            try (Stream<Path> snaps = Files.list(snapshots)) {
+                List<Long> installed = snaps.map(p -> p.getFileName().toString())
+                        .filter(n -> n.startsWith("snapshot_"))
+                        .map(n -> Long.parseLong(n.substring("snapshot_".length()))).toList();
+                assertFalse(installed.isEmpty(), "the returned follower installed the leader's snapshot");
+                assertTrue(installed.stream().allMatch(index -> index > appliedWhenStopped),
+                        "installed snapshot " + installed + " is newer than what it had (" + appliedWhenStopped + ")");
+            }
+            assertTrue(g.post(leader, s[1], post, "with everyone back").ok());
+            TestGroup.assertSameState(leader, returned);
+            int expected = post;
+            assertEquals(expected, (int) g.read(returned,
+                    kv -> returned.domain().timeline(kv, s[0], 100).posts().size()));
+        }
+    }
+
     @Test
     void survivorOfTwoVotersTakesOverAfterResetAndTheOtherComesBack() throws Exception {
         try (TestGroup g = TestGroup.start(2)) {
