@@ -215,6 +215,41 @@ final class Deployment implements AutoCloseable {
         return coordinator;
     }
 
+    /** Node {@code node} of cluster {@code cluster}'s data directory ({@code --data-dir}). */
+    Path dataDir(int cluster, int node) {
+        return runDir.resolve("data/cluster-" + cluster + "/node-" + node);
+    }
+
+    /** The coordinator's lines about clusters that wait for a failover it will not make. */
+    List<String> notices() throws RemoteException, NotBoundException {
+        return RmiEndpoints.lookup(HOST, registryPort, CoordinatorService.REGISTRY_NAME, CoordinatorService.class)
+                .notices();
+    }
+
+    /** Runs {@code sns status} against this deployment as its own process; its output (bounded wait). */
+    String statusCommandOutput() throws IOException, InterruptedException {
+        List<String> arguments = new ArrayList<>(List.of("status", "-h", HOST, "-k", String.valueOf(registryPort)));
+        arguments.addAll(tlsArguments);
+        Process process = SnsJvm.start(new ProcessBuilder(SnsJvm.command(SMALL_HEAP, runDir.resolve("tmp"),
+                arguments)).redirectErrorStream(true));
+        try {
+            java.util.concurrent.CompletableFuture<byte[]> output = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return process.getInputStream().readAllBytes();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    });
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("sns status did not finish within 60 s");
+            }
+            return new String(output.join(), StandardCharsets.UTF_8);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
     RoleProcess role(String name) {
         RoleProcess role = roles.get(name);
         if (role == null) {

@@ -345,7 +345,7 @@ public final class Failover {
             return null;
         }
         return refusals.isEmpty() ? null : String.join("; ", refusals)
-                + "; no voter that holds every acknowledged write is up, so the cluster waits for one";
+                + "; no voter known to hold every acknowledged write is up, so the cluster waits for one";
     }
 
     /**
@@ -423,7 +423,7 @@ public final class Failover {
         }
         return vn.id() + ", the only voter, runs on a new data directory (incarnation " + vn.raft().incarnation()
                 + ", recorded " + record.incarnationOf(n).orElse("?") + ") and may lack acknowledged writes; no"
-                + " other node that holds them is up, so the cluster waits for one";
+                + " other node known to hold them is up, so the cluster waits for one";
     }
 
     /**

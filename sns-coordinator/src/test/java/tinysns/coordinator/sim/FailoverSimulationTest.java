@@ -25,6 +25,7 @@ class FailoverSimulationTest {
         long started = System.nanoTime();
         long events = 0;
         long wipes = 0;
+        long waited = 0;
         for (long seed = first; seed < first + seeds; seed++) {
             FailoverSimulation sim = new FailoverSimulation(seed, steps, false);
             try {
@@ -34,10 +35,11 @@ class FailoverSimulationTest {
             }
             events += sim.traceLength();
             wipes += sim.wipes();
+            waited += sim.waitingClusters();
         }
         System.out.printf("failover simulation: %d seeds x %d fault steps (%d ms simulated each), %d traced events,"
-                + " %d disk losses, %.1f s%n", seeds, steps, steps * FailoverSimulation.STEP_MILLIS, events, wipes,
-                (System.nanoTime() - started) / 1e9);
+                + " %d disk losses, %d clusters left waiting with every recorded copy lost, %.1f s%n", seeds, steps,
+                steps * FailoverSimulation.STEP_MILLIS, events, wipes, waited, (System.nanoTime() - started) / 1e9);
         // The disk-loss rules are only tested if the schedules lose disks.
         org.junit.jupiter.api.Assertions.assertTrue(seeds < 100 || wipes > seeds / 10,
                 "only " + wipes + " disk losses in " + seeds + " seeds");
