@@ -53,8 +53,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
     Duration deadAfter;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data/coordinator",
-            description = "Where the coordinator keeps its durable records (each cluster's voters and epoch) "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Where the coordinator keeps its durable records (each cluster's voters and epoch). One "
+                    + "coordinator at a time: a second one on a directory in use exits 1 (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
     @Option(names = "--create-registry",

@@ -115,7 +115,7 @@ final class Deployment implements AutoCloseable {
                 "--clusters", String.valueOf(options.clusters()),
                 "--heartbeat", options.heartbeat().toMillis() + "ms",
                 "--dead-after", options.deadAfter().toMillis() + "ms",
-                "--data-dir", runDir.resolve("coordinator").toString()));
+                "--data-dir", coordinatorDataDir().toString()));
         if (SnsJvm.hasOption("coordinator", "--create-registry")) {
             coordinatorArguments.add("--create-registry");
         }
@@ -209,6 +209,16 @@ final class Deployment implements AutoCloseable {
 
     Path logDir() {
         return logDir;
+    }
+
+    /** The working directory of every process (data, tmp and the secret under it); deleted by {@link #close()}. */
+    Path runDir() {
+        return runDir;
+    }
+
+    /** The coordinator's {@code --data-dir}. */
+    Path coordinatorDataDir() {
+        return runDir.resolve("coordinator");
     }
 
     RoleProcess coordinator() {

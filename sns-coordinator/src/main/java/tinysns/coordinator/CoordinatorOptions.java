@@ -12,7 +12,8 @@ import java.nio.file.Path;
  * @param heartbeatMillis   how often processes send heartbeats; the coordinator ticks at least this often
  * @param deadAfterMillis   a process whose last heartbeat is older than this is dead
  * @param clusters          number of clusters users are spread over
- * @param dataDir           where failover records are kept durably; null = memory only (a restart forgets them)
+ * @param dataDir           where failover records are kept durably, locked for one coordinator at a time
+ *                          ({@code DataDirLock}); null = memory only (a restart forgets them), and nothing to lock
  * @param createRegistry    true: start an in-process registry on {@code host:registryPort}; false: bind into the
  *                          registry already running there (a standalone {@code rmiregistry} started by the scripts)
  */

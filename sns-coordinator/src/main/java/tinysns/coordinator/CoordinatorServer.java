@@ -52,6 +52,8 @@ public final class CoordinatorServer implements AutoCloseable {
     private boolean bound;
     private boolean serving;
     private ScheduledExecutorService scheduler;
+    /** Held from the start of {@link #start()} to the end of {@link #close()}; null without a data dir. */
+    private DataDirLock dataDirLock;
 
     /** A coordinator that accepts heartbeats from anyone (in-process tests); deployments pass a secret. */
     public CoordinatorServer(CoordinatorOptions options) {
@@ -74,8 +76,9 @@ public final class CoordinatorServer implements AutoCloseable {
     }
 
     /**
-     * Starts serving. Throws if a port is taken, the registry to bind into is not running, or the data dir cannot be
-     * read; whatever was started by then is stopped again.
+     * Starts serving. Throws if the data dir is in use by another coordinator (a one-line message, and nothing else
+     * was touched), a port is taken, the registry to bind into is not running, or the data dir cannot be read;
+     * whatever was started by then is stopped again.
      *
      * @throws IllegalStateException if called twice
      */
@@ -85,6 +88,11 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         started = true;
         try {
+            if (options.dataDir() != null) {
+                // First of all: a second coordinator on this directory must neither read its records nor rebind the
+                // name over the live one (DataDirLock says why).
+                dataDirLock = DataDirLock.acquire(options.dataDir());
+            }
             useHostInStubs(options.host());
             Coordinator core = new Coordinator(options.clusters(), options.deadAfterMillis(),
                     options.suspectAfterMillis(), store());
@@ -124,7 +132,10 @@ public final class CoordinatorServer implements AutoCloseable {
         closed.await();
     }
 
-    /** Unbinds, unexports and stops the tick. Safe to call more than once, and after a failed start. */
+    /**
+     * Unbinds, unexports, stops the tick and, last, releases the data dir. Safe to call more than once, and after a
+     * failed start.
+     */
     @Override
     public synchronized void close() {
         if (closed.getCount() == 0) {
@@ -148,6 +159,9 @@ public final class CoordinatorServer implements AutoCloseable {
         }
         if (ownsRegistry) {
             RmiEndpoints.unexport(registry);
+        }
+        if (dataDirLock != null) {
+            dataDirLock.close();
         }
         closed.countDown();
         if (serving) {

@@ -230,6 +230,44 @@ class CoordinatorServerTest {
     }
 
     @Test
+    void aSecondServerOnTheSameDataDirIsRefusedBeforeItTouchesTheRegistry() throws Exception {
+        int registryPort = freePort();
+        CoordinatorServer first = new CoordinatorServer(options(registryPort, dir.resolve("data")));
+        try {
+            first.start();
+            // Binding into the first one's registry, it would rebind the name over the live coordinator if it got
+            // that far; 5 clusters tell the two apart.
+            CoordinatorServer second = new CoordinatorServer(options(registryPort, dir.resolve("data"))
+                    .withClusters(5).withCreateRegistry(false));
+            IllegalStateException refused = assertThrows(IllegalStateException.class, second::start);
+            assertEquals("the data directory " + dir.resolve("data").toAbsolutePath() + " is in use by another"
+                    + " coordinator (pid " + ProcessHandle.current().pid() + "); stop it first or use another"
+                    + " --data-dir", refused.getMessage());
+            second.close();
+            assertEquals(3, RmiEndpoints.lookup(HOST, registryPort, CoordinatorService.REGISTRY_NAME,
+                    CoordinatorService.class).clusterCount(), "the first coordinator is still the one bound");
+
+            // Without a data dir the records are in memory and there is nothing to lock.
+            int memoryPort = freePort();
+            CoordinatorServer inMemory = new CoordinatorServer(options(memoryPort, null));
+            try {
+                inMemory.start();
+            } finally {
+                inMemory.close();
+            }
+        } finally {
+            first.close();
+        }
+        // Released on close: the same directory serves again.
+        CoordinatorServer again = new CoordinatorServer(options(freePort(), dir.resolve("data")));
+        try {
+            again.start();
+        } finally {
+            again.close();
+        }
+    }
+
+    @Test
     void failedStartCleansUp() throws Exception {
         int registryPort = freePort(); // nothing listens there
         CoordinatorServer server = new CoordinatorServer(options(registryPort, dir).withCreateRegistry(false));
