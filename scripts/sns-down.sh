@@ -60,8 +60,8 @@ phase_of() {
     case "$1" in
         sync-*) echo 1 ;;
         node-*) echo 2 ;;
-        coordinator) echo 3 ;;
-        rmiregistry) echo 4 ;;
+        coordinator | coordinator-*) echo 3 ;;
+        rmiregistry | rmiregistry-*) echo 4 ;;
         *) echo 5 ;;
     esac
 }

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # sns-up.sh: starts a whole local Tiny SNS deployment in the background and waits until every cluster has a master.
 #
-#   scripts/sns-up.sh [--clusters N] [--replicas R] [--run-dir DIR] [--base-port P] [--wait SECONDS] [--tls]
+#   scripts/sns-up.sh [--clusters N] [--replicas R] [--coordinators K] [--run-dir DIR] [--base-port P]
+#                     [--wait SECONDS] [--tls]
 #
 #   --clusters N    clusters to start (default 3); each gets R servers (nodes) and 2 synchronizers
 #   --replicas R    servers per cluster (default 2: a master/slave pair that the coordinator fails over;
 #                   3 or more: Raft's own election fails over and the coordinator follows the leader)
+#   --coordinators K  coordinator replicas, each with its own registry (default 1). K = 3 or 5: they keep the
+#                   failover records in a Raft group of their own and any one of them (and its registry) may die
+#                   or pause without stopping logins, routing or failover (DESIGN.md §11). Replica i's registry is
+#                   P + 10(i-1), its object P + 10(i-1) + 1, its Raft port P + 10(i-1) + 2; clients may pass them
+#                   all (tsc -k 9000,9010,9020) or one (they learn the others from its first answer).
 #   --run-dir DIR   logs, pid files, data and tmp of this deployment (default ./run, made absolute)
 #   --base-port P   the RMI registry's port (default 9000); every other port moves by P - 9000
 #   --wait SECONDS  how long to wait for a master in every cluster (default 60)
@@ -16,6 +22,7 @@
 #
 # Processes (one JVM each, heap set deliberately: 14 JVMs share this machine — DESIGN.md §9):
 #   registry (P; `sns registry`, pid file rmiregistry.pid), coordinator (object on P+1), per cluster c: node-c.1, node-c.2, sync-c.1, sync-c.2.
+#   With --coordinators K, replicas 2..K are rmiregistry-i and coordinator-i (data dir <run>/coordinator-i).
 # Each writes <run>/logs/<name>.log and <run>/pids/<name>.pid; ports are listed in <run>/ports.txt.
 # <run>/secret (mode 600, made once and kept) is the deployment's shared secret, passed to every role as --secret-file.
 # Stop with scripts/sns-down.sh --run-dir <run>. Does nothing (exit 0) if the run dir's processes still live.
@@ -34,6 +41,7 @@ unset SNS_TLS_DIR
 
 clusters=3
 replicas=2
+coordinators=1
 run_dir="./run"
 base_port=9000
 wait_seconds=60
@@ -48,6 +56,8 @@ while (($#)); do
         --clusters=*) clusters="${1#*=}"; shift ;;
         --replicas) replicas="${2:?--replicas needs a value}"; shift 2 ;;
         --replicas=*) replicas="${1#*=}"; shift ;;
+        --coordinators) coordinators="${2:?--coordinators needs a value}"; shift 2 ;;
+        --coordinators=*) coordinators="${1#*=}"; shift ;;
         --run-dir) run_dir="${2:?--run-dir needs a value}"; shift 2 ;;
         --run-dir=*) run_dir="${1#*=}"; shift ;;
         --base-port) base_port="${2:?--base-port needs a value}"; shift 2 ;;
@@ -69,6 +79,10 @@ if ! is_uint "$replicas" || ((replicas < 2 || replicas > 9)); then
     echo "sns-up: --replicas must be 2 to 9 (a cluster's servers share its ports c*10000 + n - 1)" >&2
     exit 2
 fi
+if ! is_uint "$coordinators" || ((coordinators < 1 || coordinators > 9)); then
+    echo "sns-up: --coordinators must be 1 to 9 (3 or 5 for a group that survives the loss of one or two)" >&2
+    exit 2
+fi
 if ! is_uint "$base_port" || ((base_port < 1024)); then
     echo "sns-up: --base-port must be an integer >= 1024" >&2
     exit 2
@@ -78,6 +92,19 @@ is_uint "$wait_seconds" || { echo "sns-up: --wait must be a whole number of seco
 shift_by=$((base_port - 9000))
 registry_port=$base_port
 export_port=$((base_port + 1))
+# Coordinator replica i (1-based): its registry, its RMI object and its Raft port.
+coordinator_registry_port() { echo $((base_port + 10 * ($1 - 1))); }
+coordinator_export_port() { echo $((base_port + 10 * ($1 - 1) + 1)); }
+coordinator_raft_port() { echo $((base_port + 10 * ($1 - 1) + 2)); }
+coordinator_name() { if (($1 == 1)); then echo coordinator; else echo "coordinator-$1"; fi; }
+registry_name() { if (($1 == 1)); then echo rmiregistry; else echo "rmiregistry-$1"; fi; }
+# -k for every role and client: all coordinator registries.
+coordinator_ports="$registry_port"
+group=""
+for ((i = 1; i <= coordinators; i++)); do
+    ((i > 1)) && coordinator_ports="$coordinator_ports,$(coordinator_registry_port "$i")"
+    group="${group:+$group,}127.0.0.1:$(coordinator_registry_port "$i"):$(coordinator_raft_port "$i")"
+done
 server_port() { echo $(($1 * 10000 + $2 - 1 + shift_by)); }
 raft_port() { echo $(($1 * 10000 + 100 + $2 - 1 + shift_by)); }
 sync_port() { echo $(($1 * 10000 + 200 + $2 - 1 + shift_by)); }
@@ -110,7 +137,7 @@ if [[ ! -f "$jar" || ! -d "$root/sns-cli/target/lib" ]]; then
     (cd "$root" && mvn -B -q -DskipTests package)
 fi
 
-mkdir -p "$run_dir/logs" "$run_dir/pids" "$run_dir/tmp" "$run_dir/data" "$run_dir/coordinator"
+mkdir -p "$run_dir/logs" "$run_dir/pids" "$run_dir/tmp" "$run_dir/data"
 rm -f "$run_dir"/pids/*.pid
 # The deployment's shared secret (mode 600, kept across restarts): the coordinator accepts heartbeats, and the nodes
 # accept synchronization calls, only from processes that present it. Clients never need it.
@@ -159,6 +186,10 @@ start() {
         echo "registry          127.0.0.1:$registry_port   (sns registry; clients use -k $registry_port)"
     fi
     echo "coordinator       127.0.0.1:$export_port   (RMI object, bound as sns/coordinator)"
+    for ((i = 2; i <= coordinators; i++)); do
+        echo "$(coordinator_name "$i")     registry 127.0.0.1:$(coordinator_registry_port "$i")  object $(coordinator_export_port "$i")  raft $(coordinator_raft_port "$i")"
+    done
+    ((coordinators > 1)) && echo "coordinator-group $group   (replica 1's raft port $(coordinator_raft_port 1))"
     for ((c = 1; c <= clusters; c++)); do
         for ((n = 1; n <= replicas; n++)); do
             echo "node-$c.$n          service 127.0.0.1:$(server_port "$c" "$n")  raft 127.0.0.1:$(raft_port "$c" "$n")"
@@ -175,21 +206,31 @@ cd "$run_dir"
 # Our registry, not the JDK's rmiregistry: it listens on 127.0.0.1 only, holds binds to the API's serialization
 # allow-list (RmiEndpoints.FILTER_PATTERN, not just the JDK's "any stub") and can speak TLS. Same pid file name, so
 # sns-down.sh stops it last as before.
-start rmiregistry "$small_heap" "$script_dir/sns" registry --host 127.0.0.1 --port "$registry_port" "${tls_args[@]}"
-# The coordinator binds into the registry, so the registry must listen first.
-deadline=$((SECONDS + 15))
-until port_open "$registry_port"; do
-    if ((SECONDS >= deadline)) || ! kill -0 "$(cat "$run_dir/pids/rmiregistry.pid")" 2>/dev/null; then
-        echo "sns-up: the registry did not start listening on $registry_port; see $run_dir/logs/rmiregistry.log" >&2
-        tail -n 20 "$run_dir/logs/rmiregistry.log" >&2 || true
-        echo "sns-up: stop what started with: $script_dir/sns-down.sh --run-dir $run_dir" >&2
-        exit 1
+for ((i = 1; i <= coordinators; i++)); do
+    port="$(coordinator_registry_port "$i")"
+    name="$(registry_name "$i")"
+    start "$name" "$small_heap" "$script_dir/sns" registry --host 127.0.0.1 --port "$port" "${tls_args[@]}"
+    # The coordinator binds into the registry, so the registry must listen first.
+    deadline=$((SECONDS + 15))
+    until port_open "$port"; do
+        if ((SECONDS >= deadline)) || ! kill -0 "$(cat "$run_dir/pids/$name.pid")" 2>/dev/null; then
+            echo "sns-up: the registry did not start listening on $port; see $run_dir/logs/$name.log" >&2
+            tail -n 20 "$run_dir/logs/$name.log" >&2 || true
+            echo "sns-up: stop what started with: $script_dir/sns-down.sh --run-dir $run_dir" >&2
+            exit 1
+        fi
+        sleep 0.2
+    done
+    group_args=()
+    data="$run_dir/coordinator"
+    if ((coordinators > 1)); then
+        group_args=(--group "$group" --id "$i")
+        ((i > 1)) && data="$run_dir/coordinator-$i"
     fi
-    sleep 0.2
+    start "$(coordinator_name "$i")" "$small_heap" "$script_dir/sns" coordinator --host 127.0.0.1 -k "$port" \
+        --export-port "$(coordinator_export_port "$i")" --clusters "$clusters" --heartbeat "$heartbeat" \
+        --dead-after "$dead_after" --data-dir "$data" --secret-file "$secret_file" "${group_args[@]}" "${tls_args[@]}"
 done
-start coordinator "$small_heap" "$script_dir/sns" coordinator --host 127.0.0.1 -k "$registry_port" \
-    --export-port "$export_port" --clusters "$clusters" --heartbeat "$heartbeat" --dead-after "$dead_after" \
-    --data-dir "$run_dir/coordinator" --secret-file "$secret_file" "${tls_args[@]}"
 for ((c = 1; c <= clusters; c++)); do
     peers="127.0.0.1:$(raft_port "$c" 1)"
     for ((n = 2; n <= replicas; n++)); do
@@ -197,7 +238,7 @@ for ((c = 1; c <= clusters; c++)); do
     done
     for ((n = 1; n <= replicas; n++)); do
         start "node-$c.$n" "$node_heap" "$script_dir/sns" node --cluster "$c" --id "$n" --host 127.0.0.1 \
-            -h 127.0.0.1 -k "$registry_port" --port "$(server_port "$c" "$n")" --raft-port "$(raft_port "$c" "$n")" \
+            -h 127.0.0.1 -k "$coordinator_ports" --port "$(server_port "$c" "$n")" --raft-port "$(raft_port "$c" "$n")" \
             --peers "$peers" --data-dir "$run_dir/data/cluster-$c/node-$n" --clusters "$clusters" \
             --heartbeat "$heartbeat" --secret-file "$secret_file" "${tls_args[@]}" "${post_rate[@]}"
     done
@@ -205,7 +246,7 @@ done
 for ((c = 1; c <= clusters; c++)); do
     for n in 1 2; do
         start "sync-$c.$n" "$small_heap" "$script_dir/sns" sync --cluster "$c" --id "$n" --host 127.0.0.1 \
-            --port "$(sync_port "$c" "$n")" -h 127.0.0.1 -k "$registry_port" --clusters "$clusters" \
+            --port "$(sync_port "$c" "$n")" -h 127.0.0.1 -k "$coordinator_ports" --clusters "$clusters" \
             --heartbeat "$heartbeat" --secret-file "$secret_file" "${tls_args[@]}"
     done
 done
@@ -216,7 +257,7 @@ status_file="$run_dir/status.txt"
 deadline=$((SECONDS + wait_seconds))
 while :; do
     missing=()
-    if SNS_HEAP=64m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" status -h 127.0.0.1 -k "$registry_port" \
+    if SNS_HEAP=64m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" status -h 127.0.0.1 -k "$coordinator_ports" \
         "${tls_args[@]}" >"$status_file" 2>"$run_dir/logs/status.err"; then
         for ((c = 1; c <= clusters; c++)); do
             # A live MASTER server row whose Raft column says it leads (the role may come before the leadership).
@@ -253,6 +294,6 @@ cat "$status_file"
 echo
 echo "sns-up: ready. Ports: $run_dir/ports.txt; logs: $run_dir/logs/"
 tls_hint="${tls_args[*]:+ ${tls_args[*]}}"
-echo "  client: $script_dir/tsc -h 127.0.0.1 -k $registry_port$tls_hint -u 1"
-echo "  status: $script_dir/sns status -k $registry_port$tls_hint"
+echo "  client: $script_dir/tsc -h 127.0.0.1 -k $coordinator_ports$tls_hint -u 1"
+echo "  status: $script_dir/sns status -k $coordinator_ports$tls_hint"
 echo "  stop:   $script_dir/sns-down.sh --run-dir $run_dir"

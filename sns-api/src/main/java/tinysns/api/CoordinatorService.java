@@ -7,6 +7,11 @@ import java.util.List;
 /** The coordinator: routing table, failure detector and the only component that decides roles. */
 public interface CoordinatorService extends Remote {
     String REGISTRY_NAME = "sns/coordinator";
+    /**
+     * Where a replicated coordinator's leader serves its followers' forwarded calls (DESIGN.md §11): answered only
+     * while that replica leads, and never forwarded again, so a call cannot bounce between replicas.
+     */
+    String LEADER_REGISTRY_NAME = "sns/coordinator-leader";
 
     /**
      * The live master server of user {@code userId}'s cluster, {@code (userId - 1) mod clusters + 1}, or null when
@@ -35,4 +40,10 @@ public interface CoordinatorService extends Remote {
      * cluster is fine or fails over by itself.
      */
     List<String> notices() throws RemoteException;
+
+    /**
+     * The registry address ({@code host:port}) of every coordinator replica, this one included; one entry for a single
+     * coordinator. A caller given one address learns the others here and tries them when its coordinator is gone.
+     */
+    List<String> coordinators() throws RemoteException;
 }

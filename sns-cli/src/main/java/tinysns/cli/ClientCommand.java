@@ -97,7 +97,7 @@ public final class ClientCommand implements Callable<Integer> {
                 new InputStreamReader(new FileInputStream(FileDescriptor.in), StandardCharsets.UTF_8));
         ConsoleOutput output = new ConsoleOutput(stdout, System.console() != null);
         ClientSession session = new ClientSession(
-                new RmiConnection(coordinator.host(), coordinator.port(), listenerHost),
+                new RmiConnection(coordinator.addresses(), listenerHost),
                 RetryPolicy.failover(retryFor), loginRetryFor.toMillis(), output::notice);
         return CourseClient.run(session, user.getAsLong(), stdin, output, PostLineFormatter.localZone());
     }

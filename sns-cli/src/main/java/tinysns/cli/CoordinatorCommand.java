@@ -1,5 +1,6 @@
 package tinysns.cli;
 
+import tinysns.coordinator.CoordinatorGroup;
 import tinysns.coordinator.CoordinatorOptions;
 import tinysns.coordinator.CoordinatorServer;
 
@@ -20,9 +21,14 @@ import picocli.CommandLine.Option;
                 + " that clients ask for their cluster's master, that servers and synchronizers send heartbeats to, "
                 + "and the only component that decides roles and failovers. It binds itself into the RMI registry at "
                 + "--host:--port: a running rmiregistry, or with --create-registry one it starts itself.",
-                "--heartbeat 5s --dead-after 10s reproduces the course's timings."},
-        footer = {"", "Example:", "  sns coordinator --create-registry --host 127.0.0.1 -k 9000 --clusters 3 "
-                + "--heartbeat 500ms --dead-after 2s"})
+                "--heartbeat 5s --dead-after 10s reproduces the course's timings.",
+                "With --group and --id it is one of several coordinator replicas: they keep the failover records "
+                + "in a Raft group of their own, the leader decides, and the others forward every call to it, so "
+                + "callers may use any of them and a dead or paused replica stops nothing (DESIGN.md §11)."},
+        footer = {"", "Examples:", "  sns coordinator --create-registry --host 127.0.0.1 -k 9000 --clusters 3 "
+                + "--heartbeat 500ms --dead-after 2s",
+                "  sns coordinator --create-registry -k 9010 --id 2 --data-dir run/coordinator-2 "
+                + "--group 127.0.0.1:9000:9100,127.0.0.1:9010:9110,127.0.0.1:9020:9120"})
 public final class CoordinatorCommand implements Callable<Integer> {
     @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1",
             description = "Address the registry and the service listen on (default: ${DEFAULT-VALUE}).")
@@ -56,6 +62,16 @@ public final class CoordinatorCommand implements Callable<Integer> {
             description = "Where the coordinator keeps its durable records (each cluster's voters and epoch). One "
                     + "coordinator at a time: a second one on a directory in use exits 1 (default: ${DEFAULT-VALUE}).")
     Path dataDir;
+
+    @Option(names = "--group", paramLabel = "HOST:PORT:RAFT_PORT,...",
+            description = "Every coordinator replica: its registry (HOST:PORT, where callers find it) and its Raft "
+                    + "port; the same list for every replica. Without it this is the only coordinator.")
+    String group;
+
+    @Option(names = "--id", paramLabel = "N", defaultValue = "1",
+            description = "Which entry of --group this replica is, 1-based; its HOST:PORT must be --host:-k "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int id;
 
     @Option(names = "--create-registry",
             description = "Start an RMI registry on --host:--port inside this process (bound to --host only) instead "
@@ -98,11 +114,27 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CoordinatorOptions options = CoordinatorOptions.defaults().withHost(host).withRegistryPort(port)
-                .withExportPort(exportPort).withTimings(heartbeatIntervalMillis(), deadAfterMillis())
-                .withClusters(clusters).withDataDir(dataDir).withCreateRegistry(createRegistry);
+        // Bounds this process's own remote calls (a follower forwarding to the leader, registry binds): a paused or
+        // cut-off leader must fail the call, not hold the caller's heartbeat. The JDK reads these once.
+        setIfAbsent("sun.rmi.transport.tcp.responseTimeout", "3000");
+        setIfAbsent("sun.rmi.transport.proxy.connectTimeout", "2000");
+        CoordinatorOptions options;
+        try {
+            options = CoordinatorOptions.defaults().withHost(host).withRegistryPort(port)
+                    .withExportPort(exportPort).withTimings(heartbeatIntervalMillis(), deadAfterMillis())
+                    .withClusters(clusters).withDataDir(dataDir).withCreateRegistry(createRegistry)
+                    .withGroup(group == null ? null : CoordinatorGroup.parse(group, id));
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
+        }
         CoordinatorServer server = new CoordinatorServer(options, RoleProcess.readSecret(secretFile));
         server.start();
         return RoleProcess.runUntilStopped("coordinator", server);
+    }
+
+    private static void setIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
     }
 }

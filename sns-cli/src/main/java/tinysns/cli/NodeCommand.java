@@ -155,8 +155,8 @@ public final class NodeCommand implements Callable<Integer> {
         }
         int clusterCount = clusters != null ? clusters : CoordinatorQuery.clusterCount(coordinatorHost(),
                 coordinatorPort(), Duration.ofSeconds(60));
-        NodeOptions options = new NodeOptions(cluster, id, clusterCount, host, effectivePort(), coordinatorHost(),
-                coordinatorPort(), effectiveRaftPort(), effectivePeers(), effectiveDataDir(), heartbeat,
+        NodeOptions options = new NodeOptions(cluster, id, clusterCount, host, effectivePort(),
+                coordinator.addresses(), effectiveRaftPort(), effectivePeers(), effectiveDataDir(), heartbeat,
                 electionTimeout, clientTimeout, RoleProcess.readSecret(secretFile), Duration.ofSeconds(5));
         if (postRate < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 import tinysns.api.CoordinatorService;
 import tinysns.api.ProcessStatus;
-import tinysns.api.rmi.RmiEndpoints;
+import tinysns.api.client.CoordinatorLocator;
 import tinysns.api.rmi.RmiTransport;
 
 /** {@code sns status}: the coordinator's view of the deployment. */
@@ -38,20 +38,33 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         List<ProcessStatus> rows;
         List<String> notices;
+        List<String> replicas;
         int clusters;
-        try {
-            CoordinatorService service = RmiEndpoints.lookup(coordinator.host(), coordinator.port(),
-                    CoordinatorService.REGISTRY_NAME, CoordinatorService.class);
-            clusters = service.clusterCount();
-            rows = service.status();
-            notices = service.notices();
-        } catch (RemoteException | NotBoundException e) {
-            System.err.println("cannot reach the coordinator at " + coordinator.host() + ":" + coordinator.port()
-                    + ": " + RmiTransport.describe(e));
-            return 1;
+        CoordinatorLocator locator = new CoordinatorLocator(coordinator.addresses());
+        Exception last = null;
+        // Any replica answers (followers forward to the leader); try each given or learned one once.
+        for (int attempt = 0; ; attempt++) {
+            CoordinatorService service = null;
+            try {
+                service = locator.service();
+                clusters = service.clusterCount();
+                rows = service.status();
+                notices = service.notices();
+                replicas = service.coordinators();
+                break;
+            } catch (RemoteException | NotBoundException e) {
+                locator.failed(service);
+                last = e;
+                if (attempt >= locator.addresses().size()) {
+                    System.err.println("cannot reach the coordinator at " + String.join(",",
+                            locator.addresses().stream().map(Object::toString).toList()) + ": "
+                            + RmiTransport.describe(last));
+                    return 1;
+                }
+            }
         }
-        System.out.println("Coordinator " + coordinator.host() + ":" + coordinator.port() + ", " + clusters
-                + " clusters");
+        System.out.println("Coordinator " + locator.current() + ", " + clusters + " clusters"
+                + (replicas.size() > 1 ? "; coordinator replicas " + String.join(",", replicas) : ""));
         System.out.print(StatusTable.render(rows));
         for (String notice : notices) {
             System.out.println("WAITING " + notice);

@@ -122,8 +122,8 @@ public final class SyncCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SyncOptions options = new SyncOptions(effectiveCluster(), effectiveId(), host, effectivePort(), coordinatorHost(),
-                coordinatorPort(), heartbeat, RoleProcess.readSecret(secretFile), batchMax,
+        SyncOptions options = new SyncOptions(effectiveCluster(), effectiveId(), host, effectivePort(),
+                coordinator.addresses(), heartbeat, RoleProcess.readSecret(secretFile), batchMax,
                 java.time.Duration.ofSeconds(1));
         Synchronizer synchronizer = new Synchronizer(options).start();
         return RoleProcess.runUntilStopped("sync " + effectiveCluster() + "." + effectiveId(), synchronizer);

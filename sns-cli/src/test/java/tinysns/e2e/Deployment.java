@@ -50,12 +50,16 @@ final class Deployment implements AutoCloseable {
      * What to start. {@code started} is the set of clusters whose processes run (all of them unless narrowed);
      * {@code tls}: every process, client and this JVM's own status calls speak RMI over TLS ({@link TestTls}).
      */
-    record Options(int clusters, Set<Integer> started, Duration heartbeat, Duration deadAfter, boolean tls) {
+    record Options(int clusters, Set<Integer> started, Duration heartbeat, Duration deadAfter, boolean tls,
+                   int coordinators) {
         Options {
             if (clusters < 1) {
                 throw new IllegalArgumentException("clusters must be >= 1: " + clusters);
             }
             started = Set.copyOf(started.isEmpty() ? allClusters(clusters) : started);
+            if (coordinators < 1) {
+                throw new IllegalArgumentException("coordinators must be >= 1: " + coordinators);
+            }
             for (int cluster : started) {
                 if (cluster < 1 || cluster > clusters) {
                     throw new IllegalArgumentException("cluster " + cluster + " is not in 1.." + clusters);
@@ -65,15 +69,20 @@ final class Deployment implements AutoCloseable {
 
         /** The fast timings the tests use: heartbeat 200 ms, dead after 1 s. */
         static Options clusters(int clusters) {
-            return new Options(clusters, Set.of(), Duration.ofMillis(200), Duration.ofSeconds(1), false);
+            return new Options(clusters, Set.of(), Duration.ofMillis(200), Duration.ofSeconds(1), false, 1);
         }
 
         Options startingOnly(Set<Integer> started) {
-            return new Options(clusters, started, heartbeat, deadAfter, tls);
+            return new Options(clusters, started, heartbeat, deadAfter, tls, coordinators);
         }
 
         Options withTls() {
-            return new Options(clusters, started, heartbeat, deadAfter, true);
+            return new Options(clusters, started, heartbeat, deadAfter, true, coordinators);
+        }
+
+        /** {@code n} coordinator replicas, each with its own registry (DESIGN.md §11). */
+        Options withCoordinators(int n) {
+            return new Options(clusters, started, heartbeat, deadAfter, tls, n);
         }
 
         private static Set<Integer> allClusters(int clusters) {
@@ -91,7 +100,9 @@ final class Deployment implements AutoCloseable {
     private final int registryPort;
     /** {@code --tls DIR} for every process of a TLS deployment, else nothing. */
     private final List<String> tlsArguments;
-    private final RoleProcess coordinator;
+    private final List<RoleProcess> coordinators = new ArrayList<>();
+    /** Every coordinator replica's registry port; the first is {@link #registryPort}. */
+    private final List<Integer> registryPorts = new ArrayList<>();
     private final Map<String, RoleProcess> roles = new LinkedHashMap<>();
     private final List<ClientProcess> clients = new ArrayList<>();
     private final AtomicInteger clientsStarted = new AtomicInteger();
@@ -104,26 +115,39 @@ final class Deployment implements AutoCloseable {
         String secretFile = makeSecret(runDir).toString();
         int serversPerCluster = 2;
         int syncsPerCluster = 2;
-        int[] ports = freePorts(2 + options.started().size() * (2 * serversPerCluster + syncsPerCluster));
+        int[] ports = freePorts(3 * options.coordinators() + options.started().size()
+                * (2 * serversPerCluster + syncsPerCluster));
         int next = 0;
-        this.registryPort = ports[next++];
-        int exportPort = ports[next++];
         this.tlsArguments = options.tls() ? List.of("--tls", TestTls.keyDir().toString()) : List.of();
-
-        List<String> coordinatorArguments = new ArrayList<>(List.of("coordinator", "--host", HOST,
-                "-k", String.valueOf(registryPort), "--export-port", String.valueOf(exportPort),
-                "--clusters", String.valueOf(options.clusters()),
-                "--heartbeat", options.heartbeat().toMillis() + "ms",
-                "--dead-after", options.deadAfter().toMillis() + "ms",
-                "--data-dir", coordinatorDataDir().toString()));
-        if (SnsJvm.hasOption("coordinator", "--create-registry")) {
-            coordinatorArguments.add("--create-registry");
+        List<String> group = new ArrayList<>();
+        int[] exportPorts = new int[options.coordinators()];
+        for (int i = 0; i < options.coordinators(); i++) {
+            registryPorts.add(ports[next++]);
+            exportPorts[i] = ports[next++];
+            group.add(HOST + ":" + registryPorts.get(i) + ":" + ports[next++]);
         }
-        if (SnsJvm.hasOption("coordinator", "--secret-file")) {
-            coordinatorArguments.addAll(List.of("--secret-file", secretFile));
+        this.registryPort = registryPorts.get(0);
+        for (int i = 0; i < options.coordinators(); i++) {
+            List<String> coordinatorArguments = new ArrayList<>(List.of("coordinator", "--host", HOST,
+                    "-k", String.valueOf(registryPorts.get(i)), "--export-port", String.valueOf(exportPorts[i]),
+                    "--clusters", String.valueOf(options.clusters()),
+                    "--heartbeat", options.heartbeat().toMillis() + "ms",
+                    "--dead-after", options.deadAfter().toMillis() + "ms",
+                    "--data-dir", coordinatorDataDir(i + 1).toString()));
+            if (options.coordinators() > 1) {
+                coordinatorArguments.addAll(List.of("--group", String.join(",", group), "--id", String.valueOf(i + 1)));
+            }
+            if (SnsJvm.hasOption("coordinator", "--create-registry")) {
+                coordinatorArguments.add("--create-registry");
+            }
+            if (SnsJvm.hasOption("coordinator", "--secret-file")) {
+                coordinatorArguments.addAll(List.of("--secret-file", secretFile));
+            }
+            coordinatorArguments.addAll(tlsArguments);
+            coordinators.add(new RoleProcess(options.coordinators() == 1 ? "coordinator" : "coordinator-" + (i + 1),
+                    SMALL_HEAP, coordinatorArguments, runDir, logDir));
         }
-        coordinatorArguments.addAll(tlsArguments);
-        this.coordinator = new RoleProcess("coordinator", SMALL_HEAP, coordinatorArguments, runDir, logDir);
+        String coordinatorPorts = registryPortList();
 
         for (int cluster : new TreeSet<>(options.started())) {
             int[] servicePorts = new int[serversPerCluster + 1];
@@ -136,7 +160,7 @@ final class Deployment implements AutoCloseable {
             }
             for (int id = 1; id <= serversPerCluster; id++) {
                 List<String> arguments = new ArrayList<>(List.of("node", "--cluster", String.valueOf(cluster),
-                        "--id", String.valueOf(id), "--host", HOST, "-h", HOST, "-k", String.valueOf(registryPort),
+                        "--id", String.valueOf(id), "--host", HOST, "-h", HOST, "-k", coordinatorPorts,
                         "--port", String.valueOf(servicePorts[id]), "--raft-port", String.valueOf(raftPorts[id]),
                         "--peers", String.join(",", peers),
                         "--data-dir", runDir.resolve("data/cluster-" + cluster + "/node-" + id).toString(),
@@ -152,7 +176,7 @@ final class Deployment implements AutoCloseable {
             }
             for (int id = 1; id <= syncsPerCluster; id++) {
                 List<String> arguments = new ArrayList<>(List.of("sync", "--cluster", String.valueOf(cluster),
-                        "--id", String.valueOf(id), "--host", HOST, "-h", HOST, "-k", String.valueOf(registryPort),
+                        "--id", String.valueOf(id), "--host", HOST, "-h", HOST, "-k", coordinatorPorts,
                         "--clusters", String.valueOf(options.clusters()), "--secret-file", secretFile));
                 int syncPort = ports[next++];
                 if (SnsJvm.hasOption("sync", "--port")) {
@@ -182,7 +206,9 @@ final class Deployment implements AutoCloseable {
             if (options.tls()) {
                 TestTls.useInThisJvm();
             }
-            deployment.coordinator.start();
+            for (RoleProcess c : deployment.coordinators) {
+                c.start();
+            }
             deployment.awaitCoordinator(Duration.ofSeconds(30));
             for (RoleProcess role : deployment.roles.values()) {
                 role.start();
@@ -216,13 +242,54 @@ final class Deployment implements AutoCloseable {
         return runDir;
     }
 
-    /** The coordinator's {@code --data-dir}. */
+    /** The (first) coordinator's {@code --data-dir}. */
     Path coordinatorDataDir() {
-        return runDir.resolve("coordinator");
+        return coordinatorDataDir(1);
     }
 
+    /** Coordinator replica {@code i}'s {@code --data-dir} (1-based; the only one is "coordinator"). */
+    Path coordinatorDataDir(int i) {
+        return runDir.resolve(options.coordinators() == 1 ? "coordinator" : "coordinator-" + i);
+    }
+
+    /** The (first) coordinator. */
     RoleProcess coordinator() {
-        return coordinator;
+        return coordinators.get(0);
+    }
+
+    /** Coordinator replica {@code i}, 1-based. */
+    RoleProcess coordinator(int i) {
+        return coordinators.get(i - 1);
+    }
+
+    /** {@code -k} for this deployment: every coordinator's registry port, comma-separated. */
+    String registryPortList() {
+        return String.join(",", registryPorts.stream().map(String::valueOf).toList());
+    }
+
+    /** Every coordinator registry, for a {@code RmiConnection} or a locator. */
+    List<tinysns.api.client.CoordinatorLocator.Address> coordinatorAddresses() {
+        return registryPorts.stream().map(p -> new tinysns.api.client.CoordinatorLocator.Address(HOST, p)).toList();
+    }
+
+    /**
+     * The coordinator replica (1-based) that leads, by asking each live one's Raft-backed view: the leader is the one
+     * whose {@code sns/coordinator-leader} answers. 0 when none does.
+     */
+    int coordinatorLeader() {
+        for (int i = 1; i <= coordinators.size(); i++) {
+            if (!coordinators.get(i - 1).alive()) {
+                continue;
+            }
+            try {
+                RmiEndpoints.lookup(HOST, registryPorts.get(i - 1), CoordinatorService.LEADER_REGISTRY_NAME,
+                        CoordinatorService.class).notices();
+                return i;
+            } catch (RemoteException | NotBoundException e) {
+                // not the leader (it refuses), or not reachable
+            }
+        }
+        return 0;
     }
 
     /** Node {@code node} of cluster {@code cluster}'s data directory ({@code --data-dir}). */
@@ -232,13 +299,12 @@ final class Deployment implements AutoCloseable {
 
     /** The coordinator's lines about clusters that wait for a failover it will not make. */
     List<String> notices() throws RemoteException, NotBoundException {
-        return RmiEndpoints.lookup(HOST, registryPort, CoordinatorService.REGISTRY_NAME, CoordinatorService.class)
-                .notices();
+        return anyCoordinator().notices();
     }
 
     /** Runs {@code sns status} against this deployment as its own process; its output (bounded wait). */
     String statusCommandOutput() throws IOException, InterruptedException {
-        List<String> arguments = new ArrayList<>(List.of("status", "-h", HOST, "-k", String.valueOf(registryPort)));
+        List<String> arguments = new ArrayList<>(List.of("status", "-h", HOST, "-k", registryPortList()));
         arguments.addAll(tlsArguments);
         Process process = SnsJvm.start(new ProcessBuilder(SnsJvm.command(SMALL_HEAP, runDir.resolve("tmp"),
                 arguments)).redirectErrorStream(true));
@@ -280,8 +346,26 @@ final class Deployment implements AutoCloseable {
 
     /** The coordinator's routing table, asked over RMI. */
     List<ProcessStatus> status() throws RemoteException, NotBoundException {
-        return RmiEndpoints.lookup(HOST, registryPort, CoordinatorService.REGISTRY_NAME, CoordinatorService.class)
-                .status();
+        return anyCoordinator().status();
+    }
+
+    /** A live coordinator replica's service (any one serves: followers forward to the leader), first that answers. */
+    private CoordinatorService anyCoordinator() throws RemoteException, NotBoundException {
+        Exception last = null;
+        for (int port : registryPorts) {
+            try {
+                CoordinatorService c = RmiEndpoints.lookup(HOST, port, CoordinatorService.REGISTRY_NAME,
+                        CoordinatorService.class);
+                c.clusterCount();
+                return c;
+            } catch (RemoteException | NotBoundException e) {
+                last = e;
+            }
+        }
+        if (last instanceof NotBoundException nb) {
+            throw nb;
+        }
+        throw (RemoteException) last;
     }
 
     /** The name ("node-C.N") of the server the coordinator lists as cluster {@code cluster}'s live master. */
@@ -321,8 +405,8 @@ final class Deployment implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         Exception last = null;
         while (System.nanoTime() < deadline) {
-            if (!coordinator.alive()) {
-                throw new AssertionError("the coordinator " + coordinator.exitDescription() + " while starting"
+            if (coordinators.stream().noneMatch(RoleProcess::alive)) {
+                throw new AssertionError("the coordinator " + coordinator().exitDescription() + " while starting"
                         + logTails(30));
             }
             try {
@@ -403,7 +487,7 @@ final class Deployment implements AutoCloseable {
 
     private List<RoleProcess> allRoles() {
         List<RoleProcess> all = new ArrayList<>();
-        all.add(coordinator);
+        all.addAll(coordinators);
         all.addAll(roles.values());
         return all;
     }

@@ -25,8 +25,15 @@ final class WorkloadUser implements AutoCloseable {
     private long requestNo;
 
     WorkloadUser(int registryPort, long id, long retryForMillis) {
+        this(java.util.List.of(new tinysns.api.client.CoordinatorLocator.Address(Deployment.HOST, registryPort)), id,
+                retryForMillis);
+    }
+
+    /** A user whose client knows every coordinator replica (the course client's {@code -k 9000,9010,9020}). */
+    WorkloadUser(java.util.List<tinysns.api.client.CoordinatorLocator.Address> coordinators, long id,
+                 long retryForMillis) {
         this.id = id;
-        this.connection = new RmiConnection(Deployment.HOST, registryPort, Deployment.HOST);
+        this.connection = new RmiConnection(coordinators, Deployment.HOST);
         this.retryForMillis = retryForMillis;
     }
 

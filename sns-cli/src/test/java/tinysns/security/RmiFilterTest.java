@@ -91,7 +91,8 @@ class RmiFilterTest {
 
         nodeRegistryPort = freePort();
         int raftPort = freePort();
-        nodeServer = new NodeServer(new NodeOptions(1, 1, 2, HOST, nodeRegistryPort, HOST, coordinatorRegistryPort,
+        nodeServer = new NodeServer(new NodeOptions(1, 1, 2, HOST, nodeRegistryPort,
+                List.of(new tinysns.api.client.CoordinatorLocator.Address(HOST, coordinatorRegistryPort)),
                 raftPort, List.of(HOST + ":" + raftPort), dir.resolve("node"), Duration.ofMillis(200),
                 Duration.ofMillis(500), Duration.ofSeconds(3), SECRET, Duration.ofSeconds(5))).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();

@@ -16,9 +16,12 @@ import java.nio.file.Path;
  *                          ({@code DataDirLock}); null = memory only (a restart forgets them), and nothing to lock
  * @param createRegistry    true: start an in-process registry on {@code host:registryPort}; false: bind into the
  *                          registry already running there (a standalone {@code rmiregistry} started by the scripts)
+ * @param group             the coordinator replicas when this is one of several (their failover records are a Raft
+ *                          group's replicated state); null for a single coordinator with records in {@code dataDir}
  */
 public record CoordinatorOptions(String host, int registryPort, int exportPort, long heartbeatMillis,
-                                 long deadAfterMillis, int clusters, Path dataDir, boolean createRegistry) {
+                                 long deadAfterMillis, int clusters, Path dataDir, boolean createRegistry,
+                                 CoordinatorGroup group) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_REGISTRY_PORT = 9000;
     public static final int DEFAULT_EXPORT_PORT = 9001;
@@ -43,48 +46,61 @@ public record CoordinatorOptions(String host, int registryPort, int exportPort, 
         if (clusters < 1) {
             throw new IllegalArgumentException("clusters must be >= 1: " + clusters);
         }
+        if (group != null && dataDir == null) {
+            throw new IllegalArgumentException("a replicated coordinator needs a data dir (its Raft log)");
+        }
+        if (group != null && (!group.me().host().equals(host) || group.me().registryPort() != registryPort)) {
+            throw new IllegalArgumentException("--id " + group.self() + " names " + group.me() + " in --group, but this"
+                    + " coordinator's registry is " + host + ":" + registryPort);
+        }
+    }
+
+    /** One of several coordinator replicas (DESIGN.md §11): {@code group} lists them all; null = a single one. */
+    public CoordinatorOptions withGroup(CoordinatorGroup group) {
+        return new CoordinatorOptions(host, registryPort, exportPort, heartbeatMillis, deadAfterMillis, clusters,
+                dataDir, createRegistry, group);
     }
 
     /** 127.0.0.1, registry 9000 (created in-process), export 9001, heartbeat 500 ms, dead after 2 s, 3 clusters. */
     public static CoordinatorOptions defaults() {
         return new CoordinatorOptions(DEFAULT_HOST, DEFAULT_REGISTRY_PORT, DEFAULT_EXPORT_PORT,
-                DEFAULT_HEARTBEAT_MILLIS, DEFAULT_DEAD_AFTER_MILLIS, DEFAULT_CLUSTERS, null, true);
+                DEFAULT_HEARTBEAT_MILLIS, DEFAULT_DEAD_AFTER_MILLIS, DEFAULT_CLUSTERS, null, true, null);
     }
 
     public CoordinatorOptions withHost(String host) {
         return new CoordinatorOptions(host, registryPort, exportPort, heartbeatMillis, deadAfterMillis, clusters,
-                dataDir, createRegistry);
+                dataDir, createRegistry, group);
     }
 
     public CoordinatorOptions withRegistryPort(int registryPort) {
         return new CoordinatorOptions(host, registryPort, exportPort, heartbeatMillis, deadAfterMillis, clusters,
-                dataDir, createRegistry);
+                dataDir, createRegistry, group);
     }
 
     public CoordinatorOptions withExportPort(int exportPort) {
         return new CoordinatorOptions(host, registryPort, exportPort, heartbeatMillis, deadAfterMillis, clusters,
-                dataDir, createRegistry);
+                dataDir, createRegistry, group);
     }
 
     /** Sets both timings at once (they are validated together). */
     public CoordinatorOptions withTimings(long heartbeatMillis, long deadAfterMillis) {
         return new CoordinatorOptions(host, registryPort, exportPort, heartbeatMillis, deadAfterMillis, clusters,
-                dataDir, createRegistry);
+                dataDir, createRegistry, group);
     }
 
     public CoordinatorOptions withClusters(int clusters) {
         return new CoordinatorOptions(host, registryPort, exportPort, heartbeatMillis, deadAfterMillis, clusters,
-                dataDir, createRegistry);
+                dataDir, createRegistry, group);
     }
 
     public CoordinatorOptions withDataDir(Path dataDir) {
         return new CoordinatorOptions(host, registryPort, exportPort, heartbeatMillis, deadAfterMillis, clusters,
-                dataDir, createRegistry);
+                dataDir, createRegistry, group);
     }
 
     public CoordinatorOptions withCreateRegistry(boolean createRegistry) {
         return new CoordinatorOptions(host, registryPort, exportPort, heartbeatMillis, deadAfterMillis, clusters,
-                dataDir, createRegistry);
+                dataDir, createRegistry, group);
     }
 
     /**

@@ -5,6 +5,8 @@ import java.rmi.NotBoundException;
 import java.rmi.Remote;
 import java.rmi.RemoteException;
 import java.rmi.registry.Registry;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -17,7 +19,10 @@ import tinysns.api.rmi.RmiEndpoints;
 import tinysns.coordinator.core.Coordinator;
 import tinysns.coordinator.failover.ConfigStore;
 import tinysns.coordinator.failover.FileConfigStore;
+import tinysns.coordinator.failover.ConfigRecord;
 import tinysns.coordinator.failover.MemoryConfigStore;
+import tinysns.coordinator.failover.ReplicatedConfigStore;
+import tinysns.raft.ReplicatedMap;
 
 /**
  * The coordinator process minus its command line: exports the {@link CoordinatorService} (with the API's JEP 290
@@ -54,6 +59,16 @@ public final class CoordinatorServer implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     /** Held from the start of {@link #start()} to the end of {@link #close()}; null without a data dir. */
     private DataDirLock dataDirLock;
+    /** The replicated records of a coordinator group; null for a single coordinator. */
+    private ReplicatedMap replicated;
+    private Remote leaderStub;
+    /**
+     * The coordinator group's Raft election timeout. Short, since a failover waits for a coordinator leader first;
+     * the group is three small JVMs exchanging a heartbeat every 100 ms, far from saturated.
+     */
+    static final int GROUP_ELECTION_TIMEOUT_MILLIS = 600;
+    /** How long a leader waits for a quorum to confirm it still leads before it sends orders. */
+    static final long CONFIRM_LEADERSHIP_MILLIS = 1000;
 
     /** A coordinator that accepts heartbeats from anyone (in-process tests); deployments pass a secret. */
     public CoordinatorServer(CoordinatorOptions options) {
@@ -94,9 +109,20 @@ public final class CoordinatorServer implements AutoCloseable {
                 dataDirLock = DataDirLock.acquire(options.dataDir());
             }
             useHostInStubs(options.host());
-            Coordinator core = new Coordinator(options.clusters(), options.deadAfterMillis(),
-                    options.suspectAfterMillis(), store());
-            service = new RemoteCoordinator(core, MONOTONIC_MILLIS, secret);
+            CoordinatorGroup group = options.group();
+            if (group == null) {
+                Coordinator core = new Coordinator(options.clusters(), options.deadAfterMillis(),
+                        options.suspectAfterMillis(), store());
+                service = new RemoteCoordinator(core, options.clusters(), MONOTONIC_MILLIS, secret, null,
+                        List.of(options.host() + ":" + options.registryPort()), () -> true);
+            } else {
+                replicated = new ReplicatedMap(new ReplicatedMap.Options("coordinator", group.me().raftAddress(),
+                        group.raftAddresses(), options.dataDir().resolve("group"), GROUP_ELECTION_TIMEOUT_MILLIS));
+                ConfigStore store = new ReplicatedConfigStore(replicated);
+                service = new RemoteCoordinator(null, options.clusters(), MONOTONIC_MILLIS, secret,
+                        new LeaderLink(group, replicated::leaderAddress), group.registryAddresses(), this::stillLeads);
+                replicated.addLeadershipListener((leading, term) -> onLeadership(leading, term, store));
+            }
             if (options.createRegistry()) {
                 registry = RmiEndpoints.createRegistry(options.host(), options.registryPort());
                 ownsRegistry = true;
@@ -107,6 +133,11 @@ public final class CoordinatorServer implements AutoCloseable {
             // rebind, not bind: a coordinator that crashed left its stale stub bound in a standalone registry.
             registry.rebind(CoordinatorService.REGISTRY_NAME, stub);
             bound = true;
+            if (replicated != null) {
+                leaderStub = RmiEndpoints.export(service.leaderOnly(), options.host(), options.exportPort());
+                registry.rebind(CoordinatorService.LEADER_REGISTRY_NAME, leaderStub);
+                replicated.start();
+            }
             scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "coordinator-tick");
                 t.setDaemon(true);
@@ -152,7 +183,13 @@ public final class CoordinatorServer implements AutoCloseable {
             }
         }
         if (bound) {
-            unbindOurs();
+            unbindOurs(CoordinatorService.REGISTRY_NAME, stub);
+            if (leaderStub != null) {
+                unbindOurs(CoordinatorService.LEADER_REGISTRY_NAME, leaderStub);
+            }
+        }
+        if (replicated != null) {
+            replicated.close();
         }
         if (service != null) {
             RmiEndpoints.unexport(service);
@@ -178,17 +215,57 @@ public final class CoordinatorServer implements AutoCloseable {
         }
     }
 
-    /** Unbinds the name only if it still names this coordinator: a newer one may have rebound it since. */
-    private void unbindOurs() {
+    /** Unbinds {@code name} only if it still names this coordinator: a newer one may have rebound it since. */
+    private void unbindOurs(String name, Remote ours) {
         try {
-            if (stub.equals(registry.lookup(CoordinatorService.REGISTRY_NAME))) {
-                registry.unbind(CoordinatorService.REGISTRY_NAME);
+            if (ours.equals(registry.lookup(name))) {
+                registry.unbind(name);
             }
         } catch (NotBoundException e) {
-            LOG.debug("{} was already unbound", CoordinatorService.REGISTRY_NAME);
+            LOG.debug("{} was already unbound", name);
         } catch (RemoteException e) {
-            LOG.warn("Could not unbind {} from the registry at {}:{}: {}", CoordinatorService.REGISTRY_NAME,
-                    options.host(), options.registryPort(), e.toString());
+            LOG.warn("Could not unbind {} from the registry at {}:{}: {}", name, options.host(),
+                    options.registryPort(), e.toString());
+        }
+    }
+
+    /**
+     * On the group's apply thread: a new leader gets a fresh core over the replicated records (its soft state empty,
+     * as after a restart, so it decides about a server only once it has had the time to hear it); a deposed one
+     * drops its core. A group started on a data dir that a single coordinator used takes over its records once.
+     */
+    private void onLeadership(boolean leading, long term, ConfigStore store) {
+        if (!leading) {
+            service.follow();
+            LOG.info("This coordinator replica no longer leads (term {}); calls are forwarded to the leader", term);
+            return;
+        }
+        try {
+            Map<Integer, ConfigRecord> records = store.loadAll();
+            if (records.isEmpty()) {
+                Map<Integer, ConfigRecord> local = new FileConfigStore(options.dataDir()).loadAll();
+                for (ConfigRecord r : local.values()) {
+                    store.save(r);
+                    LOG.warn("Took over the single coordinator's failover record {} into the group", r);
+                }
+            }
+            service.lead(new Coordinator(options.clusters(), options.deadAfterMillis(), options.suspectAfterMillis(),
+                    store));
+            LOG.info("This coordinator replica leads (term {}) with the records {}", term, store.loadAll().values());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Cannot take over as coordinator leader (term {}); staying without a core", term, e);
+        }
+    }
+
+    private boolean stillLeads() {
+        try {
+            return replicated.confirmLeadership().get(CONFIRM_LEADERSHIP_MILLIS,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

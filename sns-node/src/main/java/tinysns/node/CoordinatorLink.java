@@ -17,6 +17,7 @@ import tinysns.api.HeartbeatReply;
 import tinysns.api.Order;
 import tinysns.api.ProcessId;
 import tinysns.api.RaftReport;
+import tinysns.api.client.CoordinatorLocator;
 import tinysns.api.Role;
 import tinysns.api.rmi.RmiEndpoints;
 import tinysns.api.rmi.RmiTransport;
@@ -48,7 +49,7 @@ final class CoordinatorLink implements AutoCloseable {
     private final QuickElection quickElection;
     private final ScheduledExecutorService timer;
     private final AtomicBoolean addPeerInFlight = new AtomicBoolean();
-    private CoordinatorService coordinator;
+    private final CoordinatorLocator coordinators;
     private boolean connected;
     /** Set once the coordinator has refused our secret, so the refusal is logged once, not on every beat. */
     private boolean refusedLogged;
@@ -68,6 +69,7 @@ final class CoordinatorLink implements AutoCloseable {
         this.options = options;
         this.replica = replica;
         this.quickElection = quickElection;
+        this.coordinators = new CoordinatorLocator(options.coordinators());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "heartbeat-" + id);
             t.setDaemon(true);
@@ -144,11 +146,9 @@ final class CoordinatorLink implements AutoCloseable {
     }
 
     private void beat(long leaderSilentMillis) {
+        CoordinatorService coordinator = null;
         try {
-            if (coordinator == null) {
-                coordinator = RmiEndpoints.lookup(options.coordinatorHost(), options.coordinatorPort(),
-                        CoordinatorService.REGISTRY_NAME, CoordinatorService.class);
-            }
+            coordinator = coordinators.service();
             RaftReport report = replica.report().withLeaderSilentMillis(leaderSilentMillis);
             HeartbeatReply reply = coordinator.heartbeat(options.secret(),
                     new Heartbeat(id, options.host(), options.servicePort(), report, null));
@@ -156,8 +156,7 @@ final class CoordinatorLink implements AutoCloseable {
             unreachableLogged = false;
             if (!connected) {
                 connected = true;
-                log.info("{} registered with the coordinator at {}:{}", id, options.coordinatorHost(),
-                        options.coordinatorPort());
+                log.info("{} registered with the coordinator at {}", id, coordinators.current());
             }
             if (reply.role() != role) {
                 log.info("{} is now {} (Raft leader: {}, term {})", id, reply.role(), report.leader(), report.term());
@@ -171,21 +170,21 @@ final class CoordinatorLink implements AutoCloseable {
             connected = false;
             if (!refusedLogged) {
                 refusedLogged = true;
-                log.error("{}: the coordinator at {}:{} refused our heartbeat ({}); check --secret-file", id,
-                        options.coordinatorHost(), options.coordinatorPort(), e.getMessage());
+                log.error("{}: the coordinator at {} refused our heartbeat ({}); check --secret-file", id,
+                        coordinators.current(), e.getMessage());
             }
         } catch (RemoteException | NotBoundException e) {
-            coordinator = null;
+            // Next beat tries the next coordinator replica (any of them serves).
+            coordinators.failed(coordinator);
             if (connected) {
                 connected = false;
                 unreachableLogged = true;
-                log.warn("{} lost the coordinator at {}:{}: {}; retrying every {} ms", id, options.coordinatorHost(),
-                        options.coordinatorPort(), e.getClass().getSimpleName(), options.heartbeat().toMillis());
+                log.warn("{} lost the coordinator: {}; trying {} every {} ms", id, e.getClass().getSimpleName(),
+                        coordinators.addresses(), options.heartbeat().toMillis());
             } else if (!unreachableLogged) {
                 unreachableLogged = true;
-                log.warn("{} cannot reach the coordinator at {}:{} yet: {}; retrying every {} ms", id,
-                        options.coordinatorHost(), options.coordinatorPort(), RmiTransport.describe(e),
-                        options.heartbeat().toMillis());
+                log.warn("{} cannot reach the coordinator at {} yet: {}; retrying every {} ms", id,
+                        coordinators.addresses(), RmiTransport.describe(e), options.heartbeat().toMillis());
             }
         }
     }

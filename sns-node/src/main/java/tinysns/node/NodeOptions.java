@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import tinysns.api.client.CoordinatorLocator;
 
 /**
  * Everything one server process needs. Ports follow the course by default (DESIGN.md §6): cluster c, server n
@@ -27,13 +28,16 @@ import java.util.Objects;
  * @param secret           the deployment's shared secret for sync endpoints, or null to accept any caller
  * @param proposeTimeout   how long a client write may wait for its commit before it is answered TIMEOUT
  */
-public record NodeOptions(int cluster, int id, int clusterCount, String host, int servicePort, String coordinatorHost,
-                          int coordinatorPort, int raftPort, List<String> raftPeers, Path dataDir, Duration heartbeat,
+public record NodeOptions(int cluster, int id, int clusterCount, String host, int servicePort,
+                          List<CoordinatorLocator.Address> coordinators, int raftPort, List<String> raftPeers, Path dataDir, Duration heartbeat,
                           Duration electionTimeout, Duration liveClientWindow, String secret,
                           Duration proposeTimeout) {
     public NodeOptions {
         Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(coordinatorHost, "coordinatorHost");
+        coordinators = List.copyOf(coordinators);
+        if (coordinators.isEmpty()) {
+            throw new IllegalArgumentException("at least one coordinator address is needed");
+        }
         Objects.requireNonNull(dataDir, "dataDir");
         raftPeers = List.copyOf(raftPeers);
         if (cluster < 1 || cluster > clusterCount) {

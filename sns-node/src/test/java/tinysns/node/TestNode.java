@@ -36,7 +36,8 @@ final class TestNode implements AutoCloseable {
         int servicePort = freePort();
         int raftPort = freePort();
         int coordinatorPort = freePort(); // nothing listens there: the node only retries its heartbeats
-        NodeOptions options = new NodeOptions(1, 1, clusterCount, HOST, servicePort, HOST, coordinatorPort, raftPort,
+        NodeOptions options = new NodeOptions(1, 1, clusterCount, HOST, servicePort,
+                List.of(new tinysns.api.client.CoordinatorLocator.Address(HOST, coordinatorPort)), raftPort,
                 List.of(HOST + ":" + raftPort), dir.resolve("node"), Duration.ofMillis(200), Duration.ofMillis(500),
                 Duration.ofSeconds(3), secret, Duration.ofSeconds(5));
         server = new NodeServer(options, limits).start();

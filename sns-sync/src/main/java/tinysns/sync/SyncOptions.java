@@ -1,7 +1,9 @@
 package tinysns.sync;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import tinysns.api.client.CoordinatorLocator;
 
 /**
  * One synchronizer process.
@@ -11,18 +13,20 @@ import java.util.Objects;
  * @param host         address it advertises
  * @param port         port it advertises with that address: its place in the deployment's port layout, shown by
  *                     {@code sns status}. A synchronizer only calls out; nothing listens there.
- * @param registryHost host of the RMI registry (where the coordinator and the servers are found)
- * @param registryPort port of that registry
+ * @param coordinators the coordinator replicas' registries (any one serves; the others are tried in turn)
  * @param heartbeat    interval of heartbeats to the coordinator
  * @param secret       the deployment's shared secret for the servers' sync endpoints, or null
  * @param batchMax     most events per ingest call
  * @param pollWait     how long one long poll of the outbox waits for a new event
  */
-public record SyncOptions(int cluster, int id, String host, int port, String registryHost, int registryPort,
+public record SyncOptions(int cluster, int id, String host, int port, List<CoordinatorLocator.Address> coordinators,
                           Duration heartbeat, String secret, int batchMax, Duration pollWait) {
     public SyncOptions {
         Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(registryHost, "registryHost");
+        coordinators = List.copyOf(coordinators);
+        if (coordinators.isEmpty()) {
+            throw new IllegalArgumentException("at least one coordinator address is needed");
+        }
         if (cluster < 1 || id < 1) {
             throw new IllegalArgumentException("cluster and id are 1-based, got cluster " + cluster + " id " + id);
         }

@@ -18,6 +18,7 @@ import tinysns.api.ProcessId;
 import tinysns.api.ProcessKind;
 import tinysns.api.Role;
 import tinysns.api.ServerAddress;
+import tinysns.api.client.CoordinatorLocator;
 import tinysns.api.SyncReport;
 import tinysns.api.SyncService;
 import tinysns.api.rmi.RmiEndpoints;
@@ -36,7 +37,7 @@ public final class Synchronizer implements AutoCloseable {
     private final Map<Integer, SyncService> masterCache = new ConcurrentHashMap<>();
     private final List<TargetPump> pumps = new ArrayList<>();
     private final List<Thread> pumpThreads = new ArrayList<>();
-    private volatile CoordinatorService coordinator;
+    private final CoordinatorLocator coordinators;
     private Role role;
     private boolean connected;
     /** Set once the coordinator has refused our secret, so the refusal is logged once, not on every beat. */
@@ -46,6 +47,7 @@ public final class Synchronizer implements AutoCloseable {
 
     public Synchronizer(SyncOptions options) {
         this.options = options;
+        this.coordinators = new CoordinatorLocator(options.coordinators());
         this.id = new ProcessId(ProcessKind.SYNC, options.cluster(), options.id());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "heartbeat-" + id);
@@ -56,7 +58,7 @@ public final class Synchronizer implements AutoCloseable {
 
     public Synchronizer start() {
         timer.scheduleWithFixedDelay(this::beat, 0, options.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
-        log.info("{} started; waiting for the coordinator at {}:{}", id, options.registryHost(), options.registryPort());
+        log.info("{} started; waiting for the coordinator at {}", id, options.coordinators());
         return this;
     }
 
@@ -70,8 +72,9 @@ public final class Synchronizer implements AutoCloseable {
     }
 
     private void beat() {
+        CoordinatorService c = null;
         try {
-            CoordinatorService c = coordinator();
+            c = coordinators.service();
             HeartbeatReply reply = c.heartbeat(options.secret(),
                     new Heartbeat(id, options.host(), options.port(), null, report()));
             refusedLogged = false;
@@ -88,7 +91,7 @@ public final class Synchronizer implements AutoCloseable {
                 log.error("{}: the coordinator refused our heartbeat ({}); check --secret-file", id, e.getMessage());
             }
         } catch (Exception e) {
-            coordinator = null;
+            coordinators.failed(c); // the next beat tries the next coordinator replica
             if (connected) {
                 connected = false;
                 unreachableLogged = true;
@@ -135,15 +138,6 @@ public final class Synchronizer implements AutoCloseable {
         return new SyncReport(head, cursors);
     }
 
-    private CoordinatorService coordinator() throws Exception {
-        CoordinatorService c = coordinator;
-        if (c == null) {
-            c = RmiEndpoints.lookup(options.registryHost(), options.registryPort(), CoordinatorService.REGISTRY_NAME,
-                    CoordinatorService.class);
-            coordinator = c;
-        }
-        return c;
-    }
 
     private void stopPumps() {
         pumps.forEach(TargetPump::stop);
@@ -169,7 +163,14 @@ public final class Synchronizer implements AutoCloseable {
             if (cached != null) {
                 return cached;
             }
-            ServerAddress address = coordinator().getClusterMaster(cluster);
+            CoordinatorService c = coordinators.service();
+            ServerAddress address;
+            try {
+                address = c.getClusterMaster(cluster);
+            } catch (java.rmi.RemoteException e) {
+                coordinators.failed(c);
+                throw e;
+            }
             if (address == null) {
                 return null;
             }

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import tinysns.api.CoordinatorService;
+import tinysns.api.client.CoordinatorLocator;
 import tinysns.api.ListReply;
 import tinysns.api.LoginReply;
 import tinysns.api.NodeService;
@@ -32,19 +33,21 @@ import tinysns.api.rmi.RmiTransport;
 public final class RmiConnection implements Connection {
     private static final Logger log = LoggerFactory.getLogger(RmiConnection.class);
 
-    private final String coordinatorHost;
-    private final int coordinatorPort;
+    private final CoordinatorLocator coordinators;
     private final String callbackHost;
 
-    private volatile CoordinatorService coordinator;
     private volatile NodeService node;
     private volatile ServerAddress nodeAddress;
     private SinkListener exportedListener; // guarded by this
     private TimelineListener exportedStub; // guarded by this
 
     public RmiConnection(String coordinatorHost, int coordinatorPort, String callbackHost) {
-        this.coordinatorHost = Objects.requireNonNull(coordinatorHost, "coordinatorHost");
-        this.coordinatorPort = coordinatorPort;
+        this(List.of(new CoordinatorLocator.Address(coordinatorHost, coordinatorPort)), callbackHost);
+    }
+
+    /** @param coordinators the coordinator replicas' registries; any one serves, the others are tried in turn */
+    public RmiConnection(List<CoordinatorLocator.Address> coordinators, String callbackHost) {
+        this.coordinators = new CoordinatorLocator(coordinators);
         this.callbackHost = Objects.requireNonNull(callbackHost, "callbackHost");
     }
 
@@ -62,47 +65,37 @@ public final class RmiConnection implements Connection {
         }
     }
 
+    /**
+     * Asks a coordinator for the user's master: the one that answered last, else each known replica once in turn
+     * (a stub may predate a coordinator restart, or its replica may be gone).
+     */
     private ServerAddress askCoordinator(long userId) throws ConnectFailure {
-        ServerAddress address;
-        try {
-            address = coordinator().getServer(userId);
-        } catch (RemoteException firstFailure) {
-            // The stub may predate a coordinator restart: look it up afresh once before giving up.
-            log.debug("coordinator call failed, looking it up again: {}", firstFailure.toString());
-            coordinator = null;
+        Exception last = null;
+        int attempts = Math.max(2, coordinators.addresses().size() + 1);
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            CoordinatorService coordinator = null;
             try {
-                address = coordinator().getServer(userId);
-            } catch (RemoteException e) {
-                throw new ConnectFailure(ConnectFailure.Reason.COORDINATOR_UNREACHABLE,
-                        "cannot reach the coordinator at " + coordinatorHost + ":" + coordinatorPort + ": "
-                                + RmiTransport.describe(e), e);
+                coordinator = coordinators.service();
+                ServerAddress address = coordinator.getServer(userId);
+                if (address == null) {
+                    throw new ConnectFailure(ConnectFailure.Reason.NO_SERVER,
+                            "the coordinator knows no live master for user " + userId + "'s cluster", null);
+                }
+                return address;
+            } catch (RemoteException | NotBoundException e) {
+                log.debug("coordinator call failed, trying the next one: {}", e.toString());
+                coordinators.failed(coordinator);
+                last = e;
             }
         }
-        if (address == null) {
-            throw new ConnectFailure(ConnectFailure.Reason.NO_SERVER,
-                    "the coordinator knows no live master for user " + userId + "'s cluster", null);
-        }
-        return address;
+        String what = last instanceof NotBoundException ? "no " + CoordinatorService.REGISTRY_NAME + " in the registry at "
+                : "cannot reach the coordinator at ";
+        throw new ConnectFailure(ConnectFailure.Reason.COORDINATOR_UNREACHABLE,
+                what + describe(coordinators.addresses()) + ": " + RmiTransport.describe(last), last);
     }
 
-    private CoordinatorService coordinator() throws ConnectFailure, RemoteException {
-        CoordinatorService current = coordinator;
-        if (current == null) {
-            try {
-                current = RmiEndpoints.lookup(coordinatorHost, coordinatorPort, CoordinatorService.REGISTRY_NAME,
-                        CoordinatorService.class);
-            } catch (NotBoundException e) {
-                throw new ConnectFailure(ConnectFailure.Reason.COORDINATOR_UNREACHABLE, "no "
-                        + CoordinatorService.REGISTRY_NAME + " in the registry at " + coordinatorHost + ":"
-                        + coordinatorPort, e);
-            } catch (RemoteException e) {
-                throw new ConnectFailure(ConnectFailure.Reason.COORDINATOR_UNREACHABLE,
-                        "cannot reach the registry at " + coordinatorHost + ":" + coordinatorPort + ": "
-                                + RmiTransport.describe(e), e);
-            }
-            coordinator = current;
-        }
-        return current;
+    private static String describe(List<CoordinatorLocator.Address> addresses) {
+        return addresses.size() == 1 ? addresses.get(0).toString() : addresses.toString();
     }
 
     @FunctionalInterface
@@ -194,7 +187,6 @@ public final class RmiConnection implements Connection {
             exportedStub = null;
         }
         node = null;
-        coordinator = null;
     }
 
     /** The exported callback: hands pushed posts to whatever the engine subscribed. */

@@ -226,6 +226,11 @@ class RmiConnectionTest {
         public List<String> notices() {
             return List.of();
         }
+
+        @Override
+        public List<String> coordinators() {
+            return List.of("127.0.0.1:" + registryPort);
+        }
     }
 
     /** A node serving the in-memory cluster over RMI; pushes go back through the client's listener stub. */

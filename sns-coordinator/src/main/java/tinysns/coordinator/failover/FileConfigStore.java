@@ -9,10 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,11 +55,7 @@ public final class FileConfigStore implements ConfigStore {
     public void save(ConfigRecord record) throws IOException {
         Path target = dir.resolve("cluster-" + record.cluster() + ".record");
         Path temp = dir.resolve("cluster-" + record.cluster() + ".record.tmp");
-        StringBuilder incarnations = new StringBuilder();
-        record.incarnations().forEach((voter, incarnation) -> incarnations.append(incarnations.length() == 0 ? "" : ",")
-                .append(voter).append('@').append(incarnation));
-        String text = "cluster=" + record.cluster() + "\nepoch=" + record.epoch() + "\nvoters="
-                + String.join(",", record.voters()) + "\nmark=" + record.mark() + "\nincarnations=" + incarnations + "\n";
+        String text = ConfigRecordText.format(record);
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
@@ -79,37 +72,6 @@ public final class FileConfigStore implements ConfigStore {
     }
 
     private static ConfigRecord read(Path file) throws IOException {
-        Properties p = new Properties();
-        try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            p.load(in);
-        }
-        try {
-            int cluster = Integer.parseInt(required(p, "cluster", file));
-            long epoch = Long.parseLong(required(p, "epoch", file));
-            List<String> voters = Arrays.asList(required(p, "voters", file).split(","));
-            // mark and incarnations are absent from records written before disk loss was guarded against: such a
-            // record learns them again from the nodes' reports (Failover).
-            long mark = Long.parseLong(p.getProperty("mark", "0").trim());
-            Map<String, String> incarnations = new TreeMap<>();
-            String listed = p.getProperty("incarnations", "").trim();
-            for (String pair : listed.isEmpty() ? new String[0] : listed.split(",")) {
-                int at = pair.lastIndexOf('@');
-                if (at <= 0 || at == pair.length() - 1) {
-                    throw new IllegalArgumentException("bad incarnation entry '" + pair + "'");
-                }
-                incarnations.put(pair.substring(0, at), pair.substring(at + 1));
-            }
-            return new ConfigRecord(cluster, epoch, voters, mark, incarnations);
-        } catch (IllegalArgumentException e) {
-            throw new IOException("malformed record " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static String required(Properties p, String key, Path file) throws IOException {
-        String v = p.getProperty(key);
-        if (v == null) {
-            throw new IOException("record " + file + " has no " + key);
-        }
-        return v.trim();
+        return ConfigRecordText.parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
     }
 }
