@@ -15,7 +15,8 @@
 #   --run-dir DIR   logs, pid files, data and tmp of this deployment (default ./run, made absolute)
 #   --base-port P   the RMI registry's port (default 9000); every other port moves by P - 9000
 #   --wait SECONDS  how long to wait for a master in every cluster (default 60)
-#   --tls           every process speaks RMI over TLS with mutual authentication, using the deployment key in
+#   --tls           every process speaks RMI over TLS with mutual authentication, and so do the nodes' Raft
+#                   ports (Bolt TLS), using the deployment key in
 #                   <run>/tls/ (keystore.p12 + keystore.pass, mode 600; made with keytool on first use, then
 #                   reused); the registry (`sns registry`) gets --tls too.
 #                   Clients need the same key: tsc --tls <run>/tls ... (or SNS_TLS_DIR=<run>/tls)

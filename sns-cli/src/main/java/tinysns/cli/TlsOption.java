@@ -13,7 +13,8 @@ import tinysns.api.rmi.RmiTransport;
 /**
  * {@code --tls DIR} on every command of {@code sns} (and on {@code tsc}): one inherited option, applied once before
  * the command runs, by switching this JVM's RMI transport ({@link RmiTransport}) to TLS with the deployment's key in
- * DIR. Kept out of each role's options because it is a property of the process's wire, not of the role.
+ * DIR. Kept out of each role's options because it is a property of the process's wire, not of the role: a node's
+ * Raft port takes the same key from {@link RmiTransport#tlsDir()} ({@code NodeServer}).
  */
 final class TlsOption {
     static final String NAME = "--tls";
@@ -29,7 +30,8 @@ final class TlsOption {
                 .type(Path.class)
                 .scopeType(ScopeType.INHERIT)
                 .defaultValue("${env:" + ENVIRONMENT + "}")
-                .description("Speak RMI over TLS with mutual authentication, using the deployment's key in DIR ("
+                .description("Speak RMI (and, for sns node, Raft) over TLS with mutual authentication, using the "
+                        + "deployment's key in DIR ("
                         + RmiTransport.KEYSTORE_FILE + " and " + RmiTransport.PASSWORD_FILE + ", made by "
                         + "scripts/sns-up.sh --tls). Every process of a deployment must agree (default: $"
                         + ENVIRONMENT + ", else plain TCP).")

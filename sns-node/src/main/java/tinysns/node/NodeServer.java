@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 import tinysns.api.ProcessId;
 import tinysns.api.ProcessKind;
 import tinysns.api.rmi.RmiEndpoints;
+import tinysns.api.rmi.RmiTransport;
 import tinysns.domain.DomainConfig;
 import tinysns.raft.ClusterReplica;
 import tinysns.raft.ReplicaOptions;
@@ -50,7 +51,9 @@ public final class NodeServer implements AutoCloseable {
                     DomainConfig.DEFAULT_MAX_POST_CHARS, limits.sessionTtl().toMillis());
             ReplicaOptions replicaOptions = ReplicaOptions.of(domain, options.raftAddress(), options.raftPeers(),
                     options.dataDir()).withElectionTimeoutMillis((int) options.electionTimeout().toMillis())
-                    .withReplicaId(options.id());
+                    .withReplicaId(options.id())
+                    // --tls covers every port of the process: the Raft port speaks Bolt TLS with the same key.
+                    .withTlsDir(RmiTransport.tlsDir());
             replica = new ClusterReplica(replicaOptions);
             push = new TimelinePush(MAX_PUSH_THREADS, MAX_QUEUED_POSTS_PER_CLIENT);
             OutboxWatch outboxWatch = new OutboxWatch();

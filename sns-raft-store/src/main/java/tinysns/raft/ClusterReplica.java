@@ -83,6 +83,8 @@ public final class ClusterReplica implements AutoCloseable {
     private ExecutorService readExecutor;
     private volatile Node node;
     private boolean closed;
+    /** The Raft port's TLS (null: plain). */
+    private RaftTls tls;
 
     public ClusterReplica(ReplicaOptions options) {
         this.options = options;
@@ -125,11 +127,21 @@ public final class ClusterReplica implements AutoCloseable {
 
     /**
      * Opens the state database and starts the Raft peer and its RPC server (bound to this replica's host only, serving
-     * peer-to-peer Raft requests only: {@link RaftPortProcessors}).
+     * peer-to-peer Raft requests only: {@link RaftPortProcessors}). With {@link ReplicaOptions#tlsDir}, the RPC server
+     * and the peer's outgoing Raft connections speak TLS with mutual authentication ({@link RaftTls}).
      */
     public synchronized void start() {
         if (node != null || closed) {
             throw new IllegalStateException(closed ? "replica closed" : "replica already started");
+        }
+        // Before anything opens: a key that cannot be used stops the start with nothing to undo.
+        if (options.tlsDir() != null) {
+            try {
+                tls = RaftTls.load(options.tlsDir());
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot use TLS on the Raft port: " + e.getMessage(), e);
+            }
+            RaftTls.requireFactory();
         }
         Path raftDir = options.dataDir().resolve("raft");
         try {
@@ -144,7 +156,8 @@ public final class ClusterReplica implements AutoCloseable {
         store = RocksKvStore.open(options.dataDir().resolve("state"), options.store());
         stateMachine = new SnsRaftStateMachine(domain, store);
 
-        NodeOptions nodeOptions = new NodeOptions();
+        // With TLS, the node's options carry the key to the Bolt client JRaft makes for this node (RaftTls.Factory).
+        NodeOptions nodeOptions = tls == null ? new NodeOptions() : tls.nodeOptions();
         nodeOptions.setFsm(stateMachine);
         nodeOptions.setLogUri(raftDir.resolve("log").toString());
         nodeOptions.setRaftMetaUri(raftDir.resolve("meta").toString());
@@ -166,8 +179,12 @@ public final class ClusterReplica implements AutoCloseable {
         readExecutor = Executors.newFixedThreadPool(2, daemonThreads("raft-read-" + self.getPort()));
         // JRaft's default RPC server listens on every interface; bind the configured host instead.
         Endpoint endpoint = self.getEndpoint();
-        RpcServer rpcServer = new BoltRpcServer(
-                new com.alipay.remoting.rpc.RpcServer(endpoint.getIp(), endpoint.getPort(), true));
+        com.alipay.remoting.rpc.RpcServer boltServer =
+                new com.alipay.remoting.rpc.RpcServer(endpoint.getIp(), endpoint.getPort(), true);
+        if (tls != null) {
+            tls.configureServer(boltServer); // TLS only, client certificate required (RaftTls)
+        }
+        RpcServer rpcServer = new BoltRpcServer(boltServer);
         // Peer-to-peer Raft requests only: JRaft's CLI processors (reset/add/remove peer, transfer leader, snapshot)
         // would let anyone who reaches the port reconfigure the group; our reconfigurations are local calls.
         RaftPortProcessors.register(rpcServer, raftRpcExecutor);
@@ -189,8 +206,14 @@ public final class ClusterReplica implements AutoCloseable {
         fenceTimer = Executors.newSingleThreadScheduledExecutor(daemonThreads("raft-fence-" + self.getPort()));
         fenceTimer.scheduleWithFixedDelay(this::updateElectionFence, FENCE_CHECK_MILLIS, FENCE_CHECK_MILLIS,
                 TimeUnit.MILLISECONDS);
-        LOG.info("Replica {} of {} started (state at applied index {}, epoch {}, data directory {})", self,
-                options.groupId(), store.appliedIndex(), epochFile.get(), incarnation);
+        LOG.info("Replica {} of {} started (state at applied index {}, epoch {}, data directory {}, Raft port {})",
+                self, options.groupId(), store.appliedIndex(), epochFile.get(), incarnation,
+                tls == null ? "plain" : "TLS with mutual authentication");
+    }
+
+    /** The Raft port's TLS, null when plain (tests: its count of refused handshakes). */
+    RaftTls tls() {
+        return tls;
     }
 
     /** Raft tuning measured with {@code ReplicaBench} (docs/performance.md). */

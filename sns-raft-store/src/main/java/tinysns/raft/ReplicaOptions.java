@@ -21,10 +21,13 @@ import tinysns.store.StoreOptions;
  * @param store                 memory budget of the state database
  * @param replicaId             this replica's number within its cluster (the node's {@code --id}), stamped into the
  *                              data directory so another replica's directory is refused; 0 = not known, not checked
+ * @param tlsDir                the deployment's TLS key ({@code --tls DIR}): the Raft port and this replica's
+ *                              outgoing Raft connections then speak TLS with mutual authentication ({@link RaftTls});
+ *                              null = plain
  */
 public record ReplicaOptions(String groupId, String raftAddress, List<String> initialVoters, Path dataDir,
                              int electionTimeoutMillis, int snapshotIntervalSecs, DomainConfig domain,
-                             StoreOptions store, int replicaId) {
+                             StoreOptions store, int replicaId, Path tlsDir) {
     public static final int DEFAULT_ELECTION_TIMEOUT_MILLIS = 1000;
     public static final int DEFAULT_SNAPSHOT_INTERVAL_SECS = 600;
 
@@ -46,31 +49,37 @@ public record ReplicaOptions(String groupId, String raftAddress, List<String> in
     /** Defaults: group {@code cluster-<c>}, 1 s election timeout, snapshots every 10 minutes, default store memory. */
     public static ReplicaOptions of(DomainConfig domain, String raftAddress, List<String> initialVoters, Path dataDir) {
         return new ReplicaOptions("cluster-" + domain.clusterId(), raftAddress, initialVoters, dataDir,
-                DEFAULT_ELECTION_TIMEOUT_MILLIS, DEFAULT_SNAPSHOT_INTERVAL_SECS, domain, StoreOptions.defaults(), 0);
+                DEFAULT_ELECTION_TIMEOUT_MILLIS, DEFAULT_SNAPSHOT_INTERVAL_SECS, domain, StoreOptions.defaults(), 0, null);
     }
 
     public ReplicaOptions withElectionTimeoutMillis(int millis) {
         return new ReplicaOptions(groupId, raftAddress, initialVoters, dataDir, millis, snapshotIntervalSecs, domain,
-                store, replicaId);
+                store, replicaId, tlsDir);
     }
 
     public ReplicaOptions withSnapshotIntervalSecs(int secs) {
         return new ReplicaOptions(groupId, raftAddress, initialVoters, dataDir, electionTimeoutMillis, secs, domain,
-                store, replicaId);
+                store, replicaId, tlsDir);
     }
 
     public ReplicaOptions withStore(StoreOptions storeOptions) {
         return new ReplicaOptions(groupId, raftAddress, initialVoters, dataDir, electionTimeoutMillis,
-                snapshotIntervalSecs, domain, storeOptions, replicaId);
+                snapshotIntervalSecs, domain, storeOptions, replicaId, tlsDir);
     }
 
     public ReplicaOptions withInitialVoters(List<String> voters) {
         return new ReplicaOptions(groupId, raftAddress, voters, dataDir, electionTimeoutMillis, snapshotIntervalSecs,
-                domain, store, replicaId);
+                domain, store, replicaId, tlsDir);
     }
 
     public ReplicaOptions withReplicaId(int id) {
         return new ReplicaOptions(groupId, raftAddress, initialVoters, dataDir, electionTimeoutMillis,
-                snapshotIntervalSecs, domain, store, id);
+                snapshotIntervalSecs, domain, store, id, tlsDir);
+    }
+
+    /** With the deployment's TLS key in {@code dir} (null: plain), as {@code --tls DIR} gives it. */
+    public ReplicaOptions withTlsDir(Path dir) {
+        return new ReplicaOptions(groupId, raftAddress, initialVoters, dataDir, electionTimeoutMillis,
+                snapshotIntervalSecs, domain, store, replicaId, dir);
     }
 }

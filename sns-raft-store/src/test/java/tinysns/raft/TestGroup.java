@@ -42,10 +42,23 @@ final class TestGroup implements AutoCloseable {
     final List<String> addresses = new ArrayList<>();
     final List<ClusterReplica> replicas = new ArrayList<>();
     private long clock = 1_700_000_000_000L;
+    /** Replica i's TLS key directory ({@link ReplicaOptions#tlsDir}); null: plain. */
+    private final java.util.function.IntFunction<Path> tlsDir;
+
+    private TestGroup(java.util.function.IntFunction<Path> tlsDir) {
+        this.tlsDir = tlsDir;
+    }
 
     /** Starts {@code voters} replicas forming one group. */
     static TestGroup start(int voters) {
-        TestGroup group = new TestGroup();
+        return start(voters, i -> null);
+    }
+
+    /**
+     * Starts {@code voters} replicas forming one group, replica i with the TLS key {@code tlsDir.apply(i)} or plain.
+     */
+    static TestGroup start(int voters, java.util.function.IntFunction<Path> tlsDir) {
+        TestGroup group = new TestGroup(tlsDir);
         try {
             for (int i = 0; i < voters; i++) {
                 group.addresses.add("127.0.0.1:" + freePort());
@@ -72,7 +85,8 @@ final class TestGroup implements AutoCloseable {
         return ReplicaOptions.of(domain, addresses.get(i), voters, base.resolve("node-" + i))
                 .withElectionTimeoutMillis(ELECTION_TIMEOUT_MILLIS)
                 // Snapshots only when a test asks for one.
-                .withSnapshotIntervalSecs(0);
+                .withSnapshotIntervalSecs(0)
+                .withTlsDir(tlsDir.apply(i));
     }
 
     ClusterReplica startReplica(int i, List<String> voters) {

@@ -45,6 +45,7 @@ public final class RmiTransport {
     static final String[] PROTOCOLS = {"TLSv1.3"};
 
     private static volatile SSLContext tls; // null: plain TCP
+    private static volatile Path tlsDir; // the directory tls came from
 
     private RmiTransport() {
     }
@@ -60,15 +61,25 @@ public final class RmiTransport {
         SSLContext context = loadContext(dir);
         SSLContext.setDefault(context);
         tls = context;
+        tlsDir = dir;
     }
 
     /** Back to plain TCP for later exports and lookups (tests that run both kinds in one JVM). */
     public static synchronized void usePlain() {
         tls = null;
+        tlsDir = null;
     }
 
     public static boolean isTls() {
         return tls != null;
+    }
+
+    /**
+     * The key directory of {@link #useTls}, or null for plain TCP: the process's other ports (a node's Raft port)
+     * take their TLS from the same key.
+     */
+    public static Path tlsDir() {
+        return tlsDir;
     }
 
     /** The keystore of {@code dir} as a TLS context whose key managers and trust managers both come from it. */
