@@ -90,7 +90,7 @@ public final class ClientCommand implements Callable<Integer> {
         String listenerHost = callbackHost != null ? callbackHost : defaultCallbackHost(coordinator.host());
         // Both are read once, when RMI's transport classes load: set them before the first RMI call.
         setIfAbsent("java.rmi.server.hostname", listenerHost);
-        setIfAbsent("sun.rmi.transport.tcp.responseTimeout", RMI_RESPONSE_TIMEOUT_MILLIS);
+        tinysns.api.rmi.RmiTimeouts.install(Long.parseLong(RMI_RESPONSE_TIMEOUT_MILLIS));
 
         PrintStream stdout = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
         BufferedReader stdin = new BufferedReader(

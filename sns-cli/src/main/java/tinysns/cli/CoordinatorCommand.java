@@ -116,8 +116,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // Bounds this process's own remote calls (a follower forwarding to the leader, registry binds): a paused or
         // cut-off leader must fail the call, not hold the caller's heartbeat. The JDK reads these once.
-        setIfAbsent("sun.rmi.transport.tcp.responseTimeout", "3000");
-        setIfAbsent("sun.rmi.transport.proxy.connectTimeout", "2000");
+        tinysns.api.rmi.RmiTimeouts.install(3000);
         CoordinatorOptions options;
         try {
             options = CoordinatorOptions.defaults().withHost(host).withRegistryPort(port)
@@ -130,11 +129,5 @@ public final class CoordinatorCommand implements Callable<Integer> {
         CoordinatorServer server = new CoordinatorServer(options, RoleProcess.readSecret(secretFile));
         server.start();
         return RoleProcess.runUntilStopped("coordinator", server);
-    }
-
-    private static void setIfAbsent(String property, String value) {
-        if (System.getProperty(property) == null) {
-            System.setProperty(property, value);
-        }
     }
 }

@@ -150,9 +150,7 @@ public final class NodeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // Bounds every outgoing RMI call of this process (timeline pushes, heartbeats): a client whose callback stops
         // reading must not hold a push thread for good. The JDK reads it once, at the first outgoing call: set it first.
-        if (System.getProperty("sun.rmi.transport.tcp.responseTimeout") == null) {
-            System.setProperty("sun.rmi.transport.tcp.responseTimeout", "10000");
-        }
+        tinysns.api.rmi.RmiTimeouts.install(10_000);
         int clusterCount = clusters != null ? clusters : CoordinatorQuery.clusterCount(coordinatorHost(),
                 coordinatorPort(), Duration.ofSeconds(60));
         NodeOptions options = new NodeOptions(cluster, id, clusterCount, host, effectivePort(),

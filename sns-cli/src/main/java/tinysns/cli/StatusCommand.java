@@ -36,6 +36,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        tinysns.api.rmi.RmiTimeouts.install(5000);
         List<ProcessStatus> rows;
         List<String> notices;
         List<String> replicas;

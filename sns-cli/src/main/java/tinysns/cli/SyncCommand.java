@@ -122,6 +122,9 @@ public final class SyncCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // A long poll waits pollWait (1 s) for events; an ingest is one Raft commit on the target: 10 s bounds both
+        // with room for a failover, and a paused master can no longer stall the pumps for ever.
+        tinysns.api.rmi.RmiTimeouts.install(10_000);
         SyncOptions options = new SyncOptions(effectiveCluster(), effectiveId(), host, effectivePort(),
                 coordinator.addresses(), heartbeat, RoleProcess.readSecret(secretFile), batchMax,
                 java.time.Duration.ofSeconds(1));

@@ -41,9 +41,7 @@ final class Deployment implements AutoCloseable {
 
     static {
         // A paused or half-dead coordinator must not hang a status poll: RMI reads this once, when it loads.
-        if (System.getProperty("sun.rmi.transport.tcp.responseTimeout") == null) {
-            System.setProperty("sun.rmi.transport.tcp.responseTimeout", "3000");
-        }
+        tinysns.api.rmi.RmiTimeouts.install(3000);
     }
 
     /**
@@ -299,7 +297,7 @@ final class Deployment implements AutoCloseable {
 
     /** The coordinator's lines about clusters that wait for a failover it will not make. */
     List<String> notices() throws RemoteException, NotBoundException {
-        return anyCoordinator().notices();
+        return onAnyCoordinator(CoordinatorService::notices);
     }
 
     /** Runs {@code sns status} against this deployment as its own process; its output (bounded wait). */
@@ -346,18 +344,20 @@ final class Deployment implements AutoCloseable {
 
     /** The coordinator's routing table, asked over RMI. */
     List<ProcessStatus> status() throws RemoteException, NotBoundException {
-        return anyCoordinator().status();
+        return onAnyCoordinator(CoordinatorService::status);
     }
 
-    /** A live coordinator replica's service (any one serves: followers forward to the leader), first that answers. */
-    private CoordinatorService anyCoordinator() throws RemoteException, NotBoundException {
+    private interface CoordinatorCall<T> {
+        T run(CoordinatorService coordinator) throws RemoteException;
+    }
+
+    /** {@code call} on the first coordinator replica that answers it (any one serves: followers forward). */
+    private <T> T onAnyCoordinator(CoordinatorCall<T> call) throws RemoteException, NotBoundException {
         Exception last = null;
         for (int port : registryPorts) {
             try {
-                CoordinatorService c = RmiEndpoints.lookup(HOST, port, CoordinatorService.REGISTRY_NAME,
-                        CoordinatorService.class);
-                c.clusterCount();
-                return c;
+                return call.run(RmiEndpoints.lookup(HOST, port, CoordinatorService.REGISTRY_NAME,
+                        CoordinatorService.class));
             } catch (RemoteException | NotBoundException e) {
                 last = e;
             }

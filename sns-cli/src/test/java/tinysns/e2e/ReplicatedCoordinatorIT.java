@@ -53,9 +53,9 @@ class ReplicatedCoordinatorIT {
             postSome(one, "before", 5, acknowledged);
 
             int leader = awaitCoordinatorLeader();
+            String master = deployment.masterServer(1);
             deployment.coordinator(leader).kill();
             TimeUnit.MILLISECONDS.sleep(500);
-            String master = deployment.masterServer(1);
             deployment.role(master).kill();
             long killedAt = System.nanoTime();
             assertEquals(Status.SUCCESS, one.post("after the kills").status());
@@ -88,17 +88,17 @@ class ReplicatedCoordinatorIT {
             postSome(one, "before", 3, acknowledged);
 
             int leader = awaitCoordinatorLeader();
+            String master = deployment.masterServer(1);
             RoleProcess paused = deployment.coordinator(leader);
             paused.pause();
             long pausedAt = System.nanoTime();
-            String master = deployment.masterServer(1);
             deployment.role(master).kill();
             long killedAt = System.nanoTime();
             assertEquals(Status.SUCCESS, one.post("during the pause").status());
             acknowledged.add("during the pause");
             System.out.println("ReplicatedCoordinatorIT: with coordinator " + leader + " paused, writes resumed "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt) + " ms after the master's death");
-            String newMaster = deployment.masterServer(1);
+            String newMaster = awaitMaster();
             assertNotEquals(master, newMaster);
             long left = TimeUnit.SECONDS.toNanos(20) - (System.nanoTime() - pausedAt);
             if (left > 0) {
@@ -112,7 +112,7 @@ class ReplicatedCoordinatorIT {
                 assertEquals(Status.SUCCESS, one.post("after the resume " + System.nanoTime()).status());
                 TimeUnit.MILLISECONDS.sleep(500);
             }
-            assertEquals(newMaster, deployment.masterServer(1), "the master did not change after the resume");
+            assertEquals(newMaster, awaitMaster(), "the master did not change after the resume");
             awaitConverged(Duration.ofSeconds(30));
             Set<String> shown = texts(four.timeline(50));
             assertTrue(shown.containsAll(acknowledged), "every acknowledged post: " + shown);
@@ -120,6 +120,19 @@ class ReplicatedCoordinatorIT {
             throw new AssertionError(failure.getMessage() + "\nstatus:\n" + deployment.statusText()
                     + deployment.logTails(40), failure);
         }
+    }
+
+    /** The cluster's master as any coordinator replica reports it (bounded: elections take a moment). */
+    private String awaitMaster() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            String master = deployment.masterServerOrNull(1);
+            if (master != null) {
+                return master;
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        throw new AssertionError("no master within 20 s:\n" + deployment.statusText());
     }
 
     private int awaitCoordinatorLeader() throws InterruptedException {

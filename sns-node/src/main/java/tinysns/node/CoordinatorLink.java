@@ -146,12 +146,12 @@ final class CoordinatorLink implements AutoCloseable {
     }
 
     private void beat(long leaderSilentMillis) {
-        CoordinatorService coordinator = null;
         try {
-            coordinator = coordinators.service();
             RaftReport report = replica.report().withLeaderSilentMillis(leaderSilentMillis);
-            HeartbeatReply reply = coordinator.heartbeat(options.secret(),
-                    new Heartbeat(id, options.host(), options.servicePort(), report, null));
+            Heartbeat heartbeat = new Heartbeat(id, options.host(), options.servicePort(), report, null);
+            // Bounded per attempt: a paused coordinator replica must not hold this thread (the failover evidence).
+            HeartbeatReply reply = coordinators.call(heartbeatCallMillis(),
+                    c -> c.heartbeat(options.secret(), heartbeat));
             refusedLogged = false;
             unreachableLogged = false;
             if (!connected) {
@@ -174,8 +174,6 @@ final class CoordinatorLink implements AutoCloseable {
                         coordinators.current(), e.getMessage());
             }
         } catch (RemoteException | NotBoundException e) {
-            // Next beat tries the next coordinator replica (any of them serves).
-            coordinators.failed(coordinator);
             if (connected) {
                 connected = false;
                 unreachableLogged = true;
@@ -187,6 +185,11 @@ final class CoordinatorLink implements AutoCloseable {
                         coordinators.addresses(), RmiTransport.describe(e), options.heartbeat().toMillis());
             }
         }
+    }
+
+    /** One heartbeat attempt's bound: two intervals, at least a second (a loaded machine is slow, not dead). */
+    private long heartbeatCallMillis() {
+        return Math.max(1000, 2 * options.heartbeat().toMillis());
     }
 
     private void carryOut(Order order) {

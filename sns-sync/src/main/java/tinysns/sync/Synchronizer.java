@@ -72,11 +72,10 @@ public final class Synchronizer implements AutoCloseable {
     }
 
     private void beat() {
-        CoordinatorService c = null;
         try {
-            c = coordinators.service();
-            HeartbeatReply reply = c.heartbeat(options.secret(),
-                    new Heartbeat(id, options.host(), options.port(), null, report()));
+            Heartbeat heartbeat = new Heartbeat(id, options.host(), options.port(), null, report());
+            HeartbeatReply reply = coordinators.call(Math.max(1000, 2 * options.heartbeat().toMillis()),
+                    c -> c.heartbeat(options.secret(), heartbeat));
             refusedLogged = false;
             unreachableLogged = false;
             if (!connected) {
@@ -91,7 +90,6 @@ public final class Synchronizer implements AutoCloseable {
                 log.error("{}: the coordinator refused our heartbeat ({}); check --secret-file", id, e.getMessage());
             }
         } catch (Exception e) {
-            coordinators.failed(c); // the next beat tries the next coordinator replica
             if (connected) {
                 connected = false;
                 unreachableLogged = true;
@@ -155,6 +153,9 @@ public final class Synchronizer implements AutoCloseable {
         log.info("{} stopped", id);
     }
 
+    /** One attempt to ask a coordinator replica for a cluster's master. */
+    private static final long MASTER_LOOKUP_MILLIS = 2000;
+
     /** Masters as the coordinator names them, cached until a failure. */
     private final class CoordinatorMasters implements TargetPump.Masters {
         @Override
@@ -163,14 +164,7 @@ public final class Synchronizer implements AutoCloseable {
             if (cached != null) {
                 return cached;
             }
-            CoordinatorService c = coordinators.service();
-            ServerAddress address;
-            try {
-                address = c.getClusterMaster(cluster);
-            } catch (java.rmi.RemoteException e) {
-                coordinators.failed(c);
-                throw e;
-            }
+            ServerAddress address = coordinators.call(MASTER_LOOKUP_MILLIS, c -> c.getClusterMaster(cluster));
             if (address == null) {
                 return null;
             }

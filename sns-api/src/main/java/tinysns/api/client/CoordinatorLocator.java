@@ -7,17 +7,29 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import tinysns.api.CoordinatorService;
 import tinysns.api.rmi.RmiEndpoints;
 
 /**
- * How a process finds the coordinator when there may be several replicas (DESIGN.md §11): a list of registry
- * addresses, tried in turn. The stub that answered is kept until a call through it fails ({@link #failed}); then the
- * next address is tried. After the first answer the list grows by what {@link CoordinatorService#coordinators()}
- * names, so a caller given only {@code -k 9000} still reaches the other replicas when 9000 is gone. Any replica
- * serves (followers forward to the leader), so no caller needs to know which one leads.
+ * How a process reaches the coordinator when there may be several replicas (DESIGN.md §11): a list of registry
+ * addresses, tried in turn. The stub that answered is kept until a call through it fails; then the next address is
+ * tried. After the first answer the list grows by what {@link CoordinatorService#coordinators()} names, so a caller
+ * given only {@code -k 9000} still reaches the other replicas when 9000 is gone. Any replica serves (followers
+ * forward to the leader), so no caller needs to know which one leads.
  *
- * <p>Thread-safe. Lookups are bounded by the JVM's RMI timeouts.
+ * <p>{@link #call} bounds every attempt (lookup and call) by its own deadline, whatever the JVM's RMI timeouts: a
+ * coordinator that is paused or cut off accepts the TCP connection and then answers nothing, and a heartbeat thread
+ * that waited for it would stop the node's failover evidence for as long. An abandoned attempt finishes in the
+ * background within the JVM's RMI timeouts; at most {@value #MAX_IN_FLIGHT} may be pending, after which attempts
+ * fail at once rather than pile up threads.
  */
 public final class CoordinatorLocator {
     /** One registry address. */
@@ -48,11 +60,26 @@ public final class CoordinatorLocator {
         }
     }
 
+    /** A call on the coordinator. */
+    @FunctionalInterface
+    public interface Call<T> {
+        T run(CoordinatorService coordinator) throws RemoteException;
+    }
+
+    static final int MAX_IN_FLIGHT = 4;
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
     private final Set<Address> addresses = new LinkedHashSet<>();
     private List<Address> order;
     private int next;
     private CoordinatorService current;
     private Address currentAddress;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "coordinator-call-" + THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
 
     public CoordinatorLocator(List<Address> addresses) {
         if (addresses.isEmpty()) {
@@ -93,23 +120,56 @@ public final class CoordinatorLocator {
     }
 
     /**
-     * The coordinator: the stub that last answered, or the first address (in turn, from the one after the last
-     * failure) whose registry names one. Throws the last failure when none does.
+     * Runs {@code call} on a coordinator: the one that answered last, else each known address in turn, every attempt
+     * (lookup included) bounded by {@code attemptMillis}. Throws the last failure when every address failed.
      */
-    public synchronized CoordinatorService service() throws RemoteException, NotBoundException {
-        if (current != null) {
-            return current;
+    public <T> T call(long attemptMillis, Call<T> call) throws RemoteException, NotBoundException {
+        Exception last = null;
+        int attempts = addresses().size();
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            CoordinatorService stub = null;
+            try {
+                stub = bounded(attemptMillis, this::service);
+                CoordinatorService target = stub;
+                return bounded(attemptMillis, () -> call.run(target));
+            } catch (RemoteException | NotBoundException e) {
+                failed(stub);
+                last = e;
+            }
+        }
+        if (last instanceof NotBoundException nb) {
+            throw nb;
+        }
+        throw (RemoteException) last;
+    }
+
+    /**
+     * The coordinator: the stub that last answered, or the first address (from the one after the last failure) whose
+     * registry names one, bounded only by the JVM's RMI timeouts (use {@link #call} for a bound of your own).
+     */
+    public CoordinatorService service() throws RemoteException, NotBoundException {
+        List<Address> candidates;
+        int start;
+        synchronized (this) {
+            if (current != null) {
+                return current;
+            }
+            candidates = order;
+            start = next;
         }
         Exception last = null;
-        for (int i = 0; i < order.size(); i++) {
-            Address a = order.get((next + i) % order.size());
+        for (int i = 0; i < candidates.size(); i++) {
+            Address a = candidates.get((start + i) % candidates.size());
             try {
+                // No lock held while the network is asked: a paused registry must not stall other callers.
                 CoordinatorService found = RmiEndpoints.lookup(a.host(), a.port(), CoordinatorService.REGISTRY_NAME,
                         CoordinatorService.class);
-                current = found;
-                currentAddress = a;
-                next = (next + i) % order.size();
-                learn(found);
+                synchronized (this) {
+                    current = found;
+                    currentAddress = a;
+                    next = Math.max(0, order.indexOf(a));
+                }
+                learn(found, a);
                 return found;
             } catch (RemoteException | NotBoundException e) {
                 last = e;
@@ -140,19 +200,71 @@ public final class CoordinatorLocator {
         return List.copyOf(addresses);
     }
 
-    private void learn(CoordinatorService found) {
+    private void learn(CoordinatorService found, Address at) {
+        List<String> named;
         try {
+            named = found.coordinators();
+        } catch (RemoteException | RuntimeException e) {
+            return; // learning is a bonus: the given addresses still work
+        }
+        synchronized (this) {
             boolean grew = false;
-            for (String text : found.coordinators()) {
-                grew |= addresses.add(Address.parse(text));
+            for (String text : named) {
+                try {
+                    grew |= addresses.add(Address.parse(text));
+                } catch (IllegalArgumentException e) {
+                    // a replica that names itself oddly: ignore that entry
+                }
             }
             if (grew) {
-                Address keep = currentAddress;
                 order = List.copyOf(addresses);
-                next = Math.max(0, order.indexOf(keep));
+                next = Math.max(0, order.indexOf(at));
             }
-        } catch (RemoteException | RuntimeException e) {
-            // Learning is a bonus: the given addresses still work.
+        }
+    }
+
+    private interface Attempt<T> {
+        T run() throws RemoteException, NotBoundException;
+    }
+
+    private <T> T bounded(long millis, Attempt<T> attempt) throws RemoteException, NotBoundException {
+        if (!inFlight.tryAcquire()) {
+            throw new RemoteException("the coordinator has not answered " + MAX_IN_FLIGHT + " earlier calls yet");
+        }
+        Future<T> future;
+        try {
+            future = pool.submit(() -> {
+                try {
+                    return attempt.run();
+                } finally {
+                    inFlight.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            inFlight.release();
+            throw new RemoteException("cannot call the coordinator: " + e, e);
+        }
+        try {
+            return future.get(millis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new RemoteException("the coordinator at " + current() + " did not answer within " + millis + " ms");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RemoteException re) {
+                throw re;
+            }
+            if (cause instanceof NotBoundException nb) {
+                throw nb;
+            }
+            if (cause instanceof RuntimeException rt) {
+                throw rt;
+            }
+            throw new RemoteException("coordinator call failed: " + cause, cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.cancel(true);
+            throw new RemoteException("interrupted while calling the coordinator", e);
         }
     }
 }

@@ -71,8 +71,6 @@ public final class WorkloadCommand implements Callable<Integer> {
 
     /** A paused (SIGSTOP) server must not hang a call forever; read once, when RMI's transport loads. */
     static void rmiTimeouts() {
-        if (System.getProperty("sun.rmi.transport.tcp.responseTimeout") == null) {
-            System.setProperty("sun.rmi.transport.tcp.responseTimeout", "5000");
-        }
+        tinysns.api.rmi.RmiTimeouts.install(5000);
     }
 }

@@ -71,20 +71,17 @@ public final class RmiConnection implements Connection {
      */
     private ServerAddress askCoordinator(long userId) throws ConnectFailure {
         Exception last = null;
-        int attempts = Math.max(2, coordinators.addresses().size() + 1);
-        for (int attempt = 0; attempt < attempts; attempt++) {
-            CoordinatorService coordinator = null;
+        // Twice round the list: a stub may predate a coordinator restart (the first try fails, the lookup is fresh).
+        for (int round = 0; round < 2; round++) {
             try {
-                coordinator = coordinators.service();
-                ServerAddress address = coordinator.getServer(userId);
+                ServerAddress address = coordinators.call(ROUTING_CALL_MILLIS, c -> c.getServer(userId));
                 if (address == null) {
                     throw new ConnectFailure(ConnectFailure.Reason.NO_SERVER,
                             "the coordinator knows no live master for user " + userId + "'s cluster", null);
                 }
                 return address;
             } catch (RemoteException | NotBoundException e) {
-                log.debug("coordinator call failed, trying the next one: {}", e.toString());
-                coordinators.failed(coordinator);
+                log.debug("coordinator call failed, trying again: {}", e.toString());
                 last = e;
             }
         }
@@ -93,6 +90,9 @@ public final class RmiConnection implements Connection {
         throw new ConnectFailure(ConnectFailure.Reason.COORDINATOR_UNREACHABLE,
                 what + describe(coordinators.addresses()) + ": " + RmiTransport.describe(last), last);
     }
+
+    /** One attempt to ask a coordinator replica for a user's master (a routing answer is a map lookup). */
+    private static final long ROUTING_CALL_MILLIS = 2000;
 
     private static String describe(List<CoordinatorLocator.Address> addresses) {
         return addresses.size() == 1 ? addresses.get(0).toString() : addresses.toString();
