@@ -145,6 +145,11 @@ public final class CoordinatorServer implements AutoCloseable {
             });
             long tickMillis = options.tickMillis();
             scheduler.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+            if (!ownsRegistry) {
+                // A standalone registry that died and was started again has lost our names: bind them again.
+                scheduler.scheduleWithFixedDelay(this::keepBound, REBIND_CHECK_MILLIS, REBIND_CHECK_MILLIS,
+                        TimeUnit.MILLISECONDS);
+            }
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -203,6 +208,42 @@ public final class CoordinatorServer implements AutoCloseable {
         closed.countDown();
         if (serving) {
             LOG.info("Coordinator stopped");
+        }
+    }
+
+    /** How often a coordinator checks that a standalone registry still names it. */
+    static final long REBIND_CHECK_MILLIS = 2000;
+    private boolean registryLost;
+
+    /** Binds our names again into a registry that lost them (restarted); one log line per loss and recovery. */
+    private void keepBound() {
+        try {
+            rebindIfMissing(CoordinatorService.REGISTRY_NAME, stub);
+            if (leaderStub != null) {
+                rebindIfMissing(CoordinatorService.LEADER_REGISTRY_NAME, leaderStub);
+            }
+            if (registryLost) {
+                registryLost = false;
+                LOG.info("The registry at {}:{} is back; {} is bound again", options.host(), options.registryPort(),
+                        CoordinatorService.REGISTRY_NAME);
+            }
+        } catch (RemoteException e) {
+            if (!registryLost) {
+                registryLost = true;
+                LOG.warn("The registry at {}:{} does not answer ({}); binding again when it is back",
+                        options.host(), options.registryPort(), e.getClass().getSimpleName());
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Registry check failed", e);
+        }
+    }
+
+    /** Binds {@code name} if the registry lost it; a name another process bound is left alone (no rebind fight). */
+    private void rebindIfMissing(String name, Remote ours) throws RemoteException {
+        try {
+            registry.lookup(name);
+        } catch (NotBoundException e) {
+            registry.rebind(name, ours);
         }
     }
 
