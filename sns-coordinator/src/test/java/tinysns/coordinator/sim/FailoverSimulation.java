@@ -20,6 +20,7 @@ import tinysns.api.RaftReport;
 import tinysns.api.ServerAddress;
 import tinysns.coordinator.core.Coordinator;
 import tinysns.coordinator.failover.ConfigRecord;
+import tinysns.coordinator.failover.ConfigStore;
 import tinysns.coordinator.failover.MemoryConfigStore;
 
 /**
@@ -35,9 +36,14 @@ import tinysns.coordinator.failover.MemoryConfigStore;
  *
  * <p>Faults while the schedule runs: crash and restart of a node, pause (SIGSTOP) and resume, a stalled heartbeat thread
  * (a wrong suspicion: Raft goes on, the coordinator hears nothing), a cut A–B link, lost and delayed heartbeats and
- * replies, coordinator crash and restart over the same store, and disk loss: a crashed node's data directory is
+ * replies, and disk loss: a crashed node's data directory is
  * emptied (log, term, epoch gone; a new incarnation), unless it holds the only copy of a committed entry — that loss
- * would be the fault's, whatever the rules. Then every fault heals and liveness is checked.
+ * would be the fault's, whatever the rules. The coordinator is a group of {@value #COORDINATORS} replicas (DESIGN.md
+ * §11): the shared store stands for their Raft-committed records, only the leader can save, a new leader gets a fresh
+ * core over the store, a follower forwards heartbeats to the leader, and a leader's orders leave only while it still
+ * leads (RemoteCoordinator's quorum check). Its faults: a replica crashes and restarts, pauses (and later handles the
+ * heartbeats queued for it with its stale core), or is cut off from the other replicas; each node talks to one replica
+ * and moves to the next when that one is gone. Then every fault heals and liveness is checked.
  *
  * <p>Invariants, checked after every step: I0 no node can commit alone while the record names its partner (in
  * particular never two single-voter confs in one cluster); a RESET is only sent to, and only obeyed by, the sole voter
@@ -65,6 +71,11 @@ final class FailoverSimulation {
     static final long LIVE_PAIR_BOUND_MILLIS = 20_000;
 
     static final int CLUSTERS = 2;
+    static final int COORDINATORS = 3;
+    /** The coordinator group's election: its timeout plus a random delay (CoordinatorServer's 600 ms). */
+    static final long GROUP_ELECTION_MILLIS = 600;
+    /** A leader cut off from the other replicas steps down after this long without a majority (JRaft). */
+    static final long GROUP_STEP_DOWN_MILLIS = 600;
 
     private final long seed;
     private final Random rnd;
@@ -72,10 +83,63 @@ final class FailoverSimulation {
     private final List<String> trace = new ArrayList<>();
     private final boolean verbose;
 
+    /** The coordinator replicas' committed records (their ReplicatedMap): written only through the leader. */
     private final MemoryConfigStore disk = new MemoryConfigStore();
-    private Coordinator coordinator;
-    private boolean coordinatorUp = true;
-    private long coordinatorBackAtMillis;
+    private final SimCoordinator[] replicas = new SimCoordinator[COORDINATORS];
+    /** The replica the group's Raft has elected, or -1 while it has none. */
+    private int groupLeader = -1;
+    private long groupElectionDueMillis;
+
+    /** One coordinator replica: its process state and, while it believes it leads, its core. */
+    private final class SimCoordinator {
+        final int index;
+        SimNode.Status status = SimNode.Status.UP;
+        long pausedUntilMillis;
+        /** Cut off from the other replicas (not from the nodes) until then. */
+        long cutUntilMillis;
+        long cutSinceMillis = -1;
+        Coordinator core;
+
+        SimCoordinator(int index) {
+            this.index = index;
+        }
+
+        boolean up() {
+            return status == SimNode.Status.UP;
+        }
+
+        boolean inGroup() {
+            return up() && nowMillis >= cutUntilMillis;
+        }
+
+        /** What RemoteCoordinator's quorum check answers: this replica is the group's leader and can reach it. */
+        boolean stillLeads() {
+            return groupLeader == index && inGroup();
+        }
+
+        /** ReplicatedConfigStore: a save goes through the group's leader only. */
+        ConfigStore store() {
+            return new ConfigStore() {
+                @Override
+                public Map<Integer, ConfigRecord> loadAll() {
+                    return disk.loadAll();
+                }
+
+                @Override
+                public void save(ConfigRecord record) throws IOException {
+                    if (!stillLeads()) {
+                        throw new IOException("coordinator replica " + index + " does not lead");
+                    }
+                    disk.save(record);
+                }
+            };
+        }
+
+        @Override
+        public String toString() {
+            return "coordinator-" + (index + 1);
+        }
+    }
 
     private final List<List<SimNode>> clusters = new ArrayList<>();
     private final Map<String, SimNode> byAddr = new HashMap<>();
@@ -89,6 +153,8 @@ final class FailoverSimulation {
     private int nextIncarnation = 1;
     private int wipes;
     private int waitingClusters;
+    private int coordinatorLeaderChanges;
+    private int staleOrdersDropped;
 
     private final PriorityQueue<Event> events = new PriorityQueue<>();
     private long eventSeq;
@@ -119,11 +185,11 @@ final class FailoverSimulation {
         this.rnd = new Random(seed);
         this.faultSteps = faultSteps;
         this.verbose = verbose;
-        try {
-            coordinator = new Coordinator(CLUSTERS, DEAD_AFTER_MILLIS, SUSPECT_AFTER_MILLIS, disk);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int i = 0; i < COORDINATORS; i++) {
+            replicas[i] = new SimCoordinator(i);
         }
+        groupLeader = 0;
+        replicas[0].core = newCore(replicas[0]);
         clusters.add(List.of());
         acked.add(Map.of());
         chosen.add(List.of());
@@ -134,6 +200,7 @@ final class FailoverSimulation {
             for (int n = 1; n <= 2; n++) {
                 SimNode node = new SimNode(new ProcessId(ProcessKind.SERVER, c, n), "10.0.0." + n + ":" + (c * 100 + n - 1),
                         c * 10000 + n - 1, "disk" + nextIncarnation++);
+                node.coordinatorIndex = rnd.nextInt(COORDINATORS);
                 node.conf = conf;
                 node.lastHeardLeaderMillis = 0;
                 node.electionDueMillis = electionDelay(node);
@@ -187,12 +254,13 @@ final class FailoverSimulation {
                         waits[c] = true;
                         waitingClusters++;
                         String prefix = "cluster " + c + ":";
-                        if (coordinator.notices(nowMillis).stream().noneMatch(l -> l.startsWith(prefix))) {
+                        Coordinator leader = leaderCore();
+                        if (leader == null || leader.notices(nowMillis).stream().noneMatch(l -> l.startsWith(prefix))) {
                             fail("cluster " + c + " waits (every recorded copy is lost) but the coordinator gives no"
-                                    + " notice: " + coordinator.notices(nowMillis));
+                                    + " notice: " + (leader == null ? "no leader" : leader.notices(nowMillis)));
                         }
                         note("cluster " + c + " waits: every copy the record vouches for is lost; "
-                                + coordinator.notices(nowMillis));
+                                + leader.notices(nowMillis));
                     }
                     if (!waits[c] && !mastered[c] && nowMillis - healedAt > LIVE_MASTER_BOUND_MILLIS) {
                         fail("liveness: cluster " + c + " has no working master " + (nowMillis - healedAt)
@@ -246,12 +314,25 @@ final class FailoverSimulation {
             linkCut[c] = !linkCut[c];
             note((linkCut[c] ? "cut" : "heal") + " the link between the nodes of cluster " + c);
         } else if (kind < 66) {
-            if (coordinatorUp) {
-                long forMillis = 100 + rnd.nextInt(4000);
-                coordinatorUp = false;
-                coordinatorBackAtMillis = nowMillis + forMillis;
-                note("coordinator crashes for " + forMillis + " ms");
-                at(coordinatorBackAtMillis, this::restartCoordinator);
+            // Half the time the leader, else any replica.
+            SimCoordinator r = groupLeader >= 0 && rnd.nextBoolean() ? replicas[groupLeader]
+                    : replicas[rnd.nextInt(COORDINATORS)];
+            long forMillis = 100 + rnd.nextInt(rnd.nextBoolean() ? 4000 : 20_000);
+            int what = rnd.nextInt(3);
+            if (r.up() && what == 0) {
+                r.status = SimNode.Status.CRASHED;
+                r.core = null;
+                note("crash " + r + " for " + forMillis + " ms" + (r.index == groupLeader ? " (the leader)" : ""));
+                at(nowMillis + forMillis, () -> restartReplica(r));
+            } else if (r.up() && what == 1) {
+                r.status = SimNode.Status.PAUSED;
+                r.pausedUntilMillis = nowMillis + forMillis;
+                note("pause " + r + " for " + forMillis + " ms" + (r.index == groupLeader ? " (the leader)" : ""));
+                at(r.pausedUntilMillis, () -> resumeReplica(r));
+            } else if (r.up()) {
+                r.cutUntilMillis = Math.max(r.cutUntilMillis, nowMillis + forMillis);
+                note("cut " + r + " off from the other coordinators for " + forMillis + " ms"
+                        + (r.index == groupLeader ? " (the leader)" : ""));
             }
         } else if (kind < 77) {
             if (n.status == SimNode.Status.CRASHED) {
@@ -280,8 +361,13 @@ final class FailoverSimulation {
         healing = true;
         lossRate = 0;
         maxDelayMillis = 20;
-        if (!coordinatorUp) {
-            restartCoordinator();
+        for (SimCoordinator r : replicas) {
+            r.cutUntilMillis = 0;
+            if (r.status == SimNode.Status.CRASHED) {
+                restartReplica(r);
+            } else if (r.status == SimNode.Status.PAUSED) {
+                resumeReplica(r);
+            }
         }
         for (int c = 1; c <= CLUSTERS; c++) {
             linkCut[c] = false;
@@ -321,24 +407,89 @@ final class FailoverSimulation {
 
     // ------------------------------------------------------------------------------------------------ coordinator
 
-    private void restartCoordinator() {
-        if (coordinatorUp) {
-            return;
-        }
+    private Coordinator newCore(SimCoordinator r) {
         try {
-            coordinator = new Coordinator(CLUSTERS, DEAD_AFTER_MILLIS, SUSPECT_AFTER_MILLIS, disk);
+            return new Coordinator(CLUSTERS, DEAD_AFTER_MILLIS, SUSPECT_AFTER_MILLIS, r.store());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        coordinatorUp = true;
-        note("coordinator restarts over its durable records " + disk.loadAll().values());
+    }
+
+    /** The group leader's core, or null while the group has no leader that can act. */
+    private Coordinator leaderCore() {
+        return groupLeader >= 0 && replicas[groupLeader].stillLeads() ? replicas[groupLeader].core : null;
+    }
+
+    private void restartReplica(SimCoordinator r) {
+        if (r.status != SimNode.Status.CRASHED) {
+            return;
+        }
+        r.status = SimNode.Status.UP;
+        r.core = null;
+        note("restart " + r + " (a follower until elected)");
+    }
+
+    private void resumeReplica(SimCoordinator r) {
+        if (r.status != SimNode.Status.PAUSED) {
+            return;
+        }
+        r.status = SimNode.Status.UP;
+        note("resume " + r + (r.core != null && r.index != groupLeader ? " (it still believes it leads)" : ""));
+    }
+
+    /**
+     * The group's Raft: a leader that is gone (crashed, paused, cut off) is replaced after an election among the
+     * replicas that form a majority; the new leader gets a fresh core over the committed records (CoordinatorServer
+     * on onLeaderStart). A deposed replica that can hear the group again drops its core; one cut off keeps it until
+     * JRaft steps it down.
+     */
+    private void groupTick() {
+        if (groupLeader >= 0 && !replicas[groupLeader].inGroup()) {
+            note(replicas[groupLeader] + " is no longer the coordinator leader");
+            groupLeader = -1;
+            groupElectionDueMillis = nowMillis + GROUP_ELECTION_MILLIS + rnd.nextInt((int) GROUP_ELECTION_MILLIS);
+        }
+        if (groupLeader < 0 && nowMillis >= groupElectionDueMillis) {
+            List<SimCoordinator> electable = new ArrayList<>();
+            for (SimCoordinator r : replicas) {
+                if (r.inGroup()) {
+                    electable.add(r);
+                }
+            }
+            if (electable.size() > COORDINATORS / 2) {
+                SimCoordinator next = electable.get(rnd.nextInt(electable.size()));
+                groupLeader = next.index;
+                next.core = newCore(next);
+                coordinatorLeaderChanges++;
+                note(next + " leads the coordinators, with a fresh core over " + disk.loadAll().values());
+            } else {
+                groupElectionDueMillis = nowMillis + GROUP_ELECTION_MILLIS;
+            }
+        }
+        for (SimCoordinator r : replicas) {
+            if (r.index == groupLeader || r.core == null || !r.up()) {
+                continue;
+            }
+            if (r.inGroup()) {
+                r.core = null; // it heard the new term
+                r.cutSinceMillis = -1;
+            } else if (r.cutSinceMillis < 0) {
+                r.cutSinceMillis = nowMillis;
+            } else if (nowMillis - r.cutSinceMillis >= GROUP_STEP_DOWN_MILLIS) {
+                r.core = null; // JRaft: no majority for an election timeout, steps down
+                r.cutSinceMillis = -1;
+            }
+        }
     }
 
     private void coordinatorTick() {
-        if (coordinatorUp) {
-            Map<Integer, ConfigRecord> before = disk.loadAll();
-            coordinator.onTick(nowMillis);
-            noteRecordChanges(before);
+        groupTick();
+        for (SimCoordinator r : replicas) {
+            if (r.up() && r.core != null) {
+                Map<Integer, ConfigRecord> before = disk.loadAll();
+                r.core.onTick(nowMillis);
+                noteRecordChanges(before);
+            }
         }
         at(nowMillis + COORDINATOR_TICK_MILLIS, this::coordinatorTick);
     }
@@ -355,20 +506,50 @@ final class FailoverSimulation {
             n.beatLeader = n.leader;
             n.beatSilent = silent;
             Heartbeat hb = new Heartbeat(n.id, "10.0.0." + n.id.member(), n.servicePort, report, null);
+            // CoordinatorLocator: the replica that answered last, the next one when it is gone or did not answer.
+            SimCoordinator r = replicas[n.coordinatorIndex];
+            if (r.status == SimNode.Status.CRASHED) {
+                n.coordinatorIndex = (n.coordinatorIndex + 1) % COORDINATORS; // connection refused
+                r = replicas[n.coordinatorIndex];
+            }
+            if (r.status == SimNode.Status.PAUSED) {
+                // No answer within the attempt's bound: next beat goes to the next replica. The request itself sits
+                // in the paused process's socket and is handled, late, when it resumes.
+                n.coordinatorIndex = (n.coordinatorIndex + 1) % COORDINATORS;
+            }
+            SimCoordinator target = r;
             if (!lost()) {
-                at(nowMillis + delay(), () -> coordinatorReceives(n, hb));
+                at(nowMillis + delay(), () -> coordinatorReceives(n, hb, target));
             }
         }
         scheduleBeat(n, silent ? FAST_BEAT_MILLIS : HEARTBEAT_MILLIS + rnd.nextInt(20));
     }
 
-    private void coordinatorReceives(SimNode n, Heartbeat hb) {
-        if (!coordinatorUp) {
+    private void coordinatorReceives(SimNode n, Heartbeat hb, SimCoordinator r) {
+        if (r.status == SimNode.Status.CRASHED) {
             return;
         }
+        if (r.status == SimNode.Status.PAUSED) {
+            at(r.pausedUntilMillis, () -> coordinatorReceives(n, hb, r));
+            return;
+        }
+        if (r.core == null) {
+            // A follower forwards to the leader (LeaderLink); cut off from the group, or with none, it fails.
+            SimCoordinator leader = groupLeader >= 0 ? replicas[groupLeader] : null;
+            if (leader != null && r.inGroup() && leader.inGroup() && leader.core != null && !lost()) {
+                at(nowMillis + delay(), () -> coordinatorReceives(n, hb, leader));
+            }
+            return;
+        }
+        Coordinator core = r.core;
         Map<Integer, ConfigRecord> before = disk.loadAll();
-        HeartbeatReply reply = coordinator.onHeartbeat(hb, nowMillis);
+        HeartbeatReply reply = core.onHeartbeat(hb, nowMillis);
         noteRecordChanges(before);
+        if (!reply.orders().isEmpty() && !r.stillLeads()) {
+            staleOrdersDropped++;
+            note(r + " (deposed, stale core) drops orders " + reply.orders() + " for " + n.id);
+            return;
+        }
         ConfigRecord record = disk.loadAll().get(n.id.cluster());
         for (Order o : reply.orders()) {
             if (o.type() == Order.Type.RESET_TO_SELF && (record == null || !record.isSingle()
@@ -771,10 +952,11 @@ final class FailoverSimulation {
 
     private boolean hasWorkingMaster(int c) {
         ConfigRecord record = disk.loadAll().get(c);
-        if (record == null || !coordinatorUp) {
+        Coordinator leader = leaderCore();
+        if (record == null || leader == null) {
             return false;
         }
-        ServerAddress master = coordinator.clusterMaster(c, nowMillis);
+        ServerAddress master = leader.clusterMaster(c, nowMillis);
         for (SimNode n : clusters.get(c)) {
             if (n.up() && n.leader && record.isVoter(n.addr) && n.commitIndex >= n.lastConfIndex()
                     && (n.conf.size() == 1 || reachable(n, other(n)))) {
@@ -844,6 +1026,16 @@ final class FailoverSimulation {
 
     int traceLength() {
         return trace.size();
+    }
+
+    /** How many times the coordinator group elected a new leader after the first. */
+    int coordinatorLeaderChanges() {
+        return coordinatorLeaderChanges;
+    }
+
+    /** How many replies with orders a deposed replica's stale core produced and did not send. */
+    int staleOrdersDropped() {
+        return staleOrdersDropped;
     }
 
     /** How many clusters ended waiting because every copy the record vouches for was lost. */

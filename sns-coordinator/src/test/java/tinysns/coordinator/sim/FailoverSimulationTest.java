@@ -26,6 +26,8 @@ class FailoverSimulationTest {
         long events = 0;
         long wipes = 0;
         long waited = 0;
+        long leaderChanges = 0;
+        long staleDropped = 0;
         for (long seed = first; seed < first + seeds; seed++) {
             FailoverSimulation sim = new FailoverSimulation(seed, steps, false);
             try {
@@ -36,10 +38,16 @@ class FailoverSimulationTest {
             events += sim.traceLength();
             wipes += sim.wipes();
             waited += sim.waitingClusters();
+            leaderChanges += sim.coordinatorLeaderChanges();
+            staleDropped += sim.staleOrdersDropped();
         }
         System.out.printf("failover simulation: %d seeds x %d fault steps (%d ms simulated each), %d traced events,"
-                + " %d disk losses, %d clusters left waiting with every recorded copy lost, %.1f s%n", seeds, steps,
-                steps * FailoverSimulation.STEP_MILLIS, events, wipes, waited, (System.nanoTime() - started) / 1e9);
+                + " %d disk losses, %d clusters left waiting with every recorded copy lost, %d coordinator leader"
+                + " changes, %d order replies of deposed coordinators dropped, %.1f s%n", seeds, steps,
+                steps * FailoverSimulation.STEP_MILLIS, events, wipes, waited, leaderChanges, staleDropped,
+                (System.nanoTime() - started) / 1e9);
+        org.junit.jupiter.api.Assertions.assertTrue(seeds < 100 || leaderChanges > seeds,
+                "only " + leaderChanges + " coordinator leader changes in " + seeds + " seeds");
         // The disk-loss rules are only tested if the schedules lose disks.
         org.junit.jupiter.api.Assertions.assertTrue(seeds < 100 || wipes > seeds / 10,
                 "only " + wipes + " disk losses in " + seeds + " seeds");

@@ -53,6 +53,8 @@ final class SimNode {
     long lastAckOtherMillis;
     /** Leader only: an add-back in progress (JRaft addPeer), or null. */
     AddBack addBack;
+    /** The coordinator replica this node's CoordinatorLocator talks to now. */
+    int coordinatorIndex;
     /** What the last heartbeat reported, to beat at once when leadership changes (CoordinatorLink's trigger). */
     boolean beatLeader;
     boolean beatSilent;
