@@ -2,7 +2,8 @@ package tinysns.api;
 
 /**
  * Outcome of every client-visible operation. The first seven mirror the course's result codes
- * (CLIENT.md maps each to the exact line the client prints); the rest are this system's additions.
+ * (CLIENT.md maps each to the exact line the client prints); the rest are this system's additions. New values go
+ * last: ordinals are stored (a session record keeps its last reply's status by ordinal).
  */
 public enum Status {
     SUCCESS,
@@ -37,5 +38,11 @@ public enum Status {
     /** A synchronization batch does not continue the receiver's cursor (events are missing). */
     SYNC_GAP,
     /** The server could not finish the operation in time; its outcome is unknown, retry with the same request number. */
-    TIMEOUT
+    TIMEOUT,
+    /**
+     * A timeline subscription whose callback stub names another host than the address the subscribe call came from:
+     * a node calls back only the subscriber's own address (the client's callback host must be how the server sees
+     * it). Nothing was subscribed.
+     */
+    CALLBACK_REFUSED
 }

@@ -7,6 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+import tinysns.api.rmi.RmiEndpoints;
+
 /** {@code sns}: one program for every Tiny SNS role, the status view and the course client. */
 @Command(name = "sns",
         mixinStandardHelpOptions = true,
@@ -32,7 +34,20 @@ public final class SnsMain implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        installProcessFilter();
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * Every {@code sns} and {@code tsc} process reads what comes back from the calls it makes (replies, exceptions)
+     * under the API's allow-list, as its exports read their arguments: first thing, before any RMI traffic. Only the
+     * real entry points call it (it is JVM-global); tests that run commands in their own JVM stay unfiltered.
+     */
+    static void installProcessFilter() {
+        if (!RmiEndpoints.installProcessFilter()) {
+            org.slf4j.LoggerFactory.getLogger(SnsMain.class).warn("jdk.serialFilter was set by the launcher: what this "
+                    + "process reads back from its calls is held to that filter, not to the API's allow-list");
+        }
     }
 
     public static CommandLine commandLine() {

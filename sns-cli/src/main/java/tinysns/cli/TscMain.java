@@ -8,6 +8,7 @@ public final class TscMain {
     }
 
     public static void main(String[] args) {
+        SnsMain.installProcessFilter();
         System.exit(TlsOption.install(new CommandLine(new ClientCommand()).setCommandName("tsc")).execute(args));
     }
 }

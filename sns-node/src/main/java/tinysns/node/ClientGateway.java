@@ -1,6 +1,8 @@
 package tinysns.node;
 
 import java.nio.charset.StandardCharsets;
+import java.rmi.server.RemoteServer;
+import java.rmi.server.ServerNotActiveException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -27,6 +29,7 @@ import tinysns.api.SyncEvent;
 import tinysns.api.SyncService;
 import tinysns.api.TimelineListener;
 import tinysns.api.TimelineReply;
+import tinysns.api.rmi.RmiEndpoints;
 import tinysns.domain.Applied;
 import tinysns.domain.Command;
 import tinysns.domain.DomainConfig;
@@ -67,12 +70,15 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
     private final long proposeTimeoutMillis;
     private final SecureRandom random = new SecureRandom();
     private final PostRateLimit postRate;
+    private final CallbackHosts callbackHosts;
     /** Users whose session touch is being proposed: at most one at a time each. */
     private final java.util.Set<Long> touching = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ClientGateway(ClusterReplica replica, DomainConfig config, LiveClients liveClients, TimelinePush push,
-                  OutboxWatch outboxWatch, String secret, long proposeTimeoutMillis, PostRateLimit postRate) {
+                  OutboxWatch outboxWatch, String secret, long proposeTimeoutMillis, PostRateLimit postRate,
+                  CallbackHosts callbackHosts) {
         this.postRate = postRate;
+        this.callbackHosts = callbackHosts;
         this.replica = replica;
         this.config = config;
         this.machine = new SnsStateMachine(config);
@@ -197,23 +203,46 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
                 failed -> new TimelineReply(failed, List.of()));
     }
 
+    /**
+     * Subscribes only a listener the node may call: an RMI stub whose endpoint host is the address this call came from
+     * ({@link CallbackHosts}); any other is refused {@link Status#CALLBACK_REFUSED} after the session check, so a
+     * stranger learns nothing from it. A call from inside this JVM (no RMI caller) is this process's own code and is
+     * not checked.
+     */
     @Override
     public Status subscribe(Session session, TimelineListener listener, PostView after) {
         if (listener == null) {
             return Status.INVALID_COMMAND;
         }
+        String clientHost = clientHost(); // on the RMI thread that received the call: read it before anything else
         long now = System.currentTimeMillis();
         Status checked = read(kv -> machine.checkSession(kv, session, now), failed -> failed);
         if (checked != Status.SUCCESS) {
             return checked;
         }
         long userId = session.userId();
+        if (clientHost != null) {
+            String refusal = callbackHosts.refusal(clientHost, RmiEndpoints.endpointHost(listener));
+            if (refusal != null) {
+                log.info("refused the timeline subscription of user {}: {}", userId, refusal);
+                return Status.CALLBACK_REFUSED;
+            }
+        }
         push.subscribe(userId, listener, () -> replica.readLocal(kv -> after == null
                 ? machine.timelineNewerThan(kv, userId, Long.MIN_VALUE, TIMELINE_ENTRY_POSTS)
                 : machine.timelineNewerThan(kv, userId, after.createdMillis() - RESUBSCRIBE_WINDOW_MILLIS,
                 SnsStateMachine.MAX_TIMELINE_READ)));
         liveClients.seen(userId, System.currentTimeMillis());
         return Status.SUCCESS;
+    }
+
+    /** The address of the RMI caller this thread serves, or null when the call did not come through RMI. */
+    private static String clientHost() {
+        try {
+            return RemoteServer.getClientHost();
+        } catch (ServerNotActiveException e) {
+            return null;
+        }
     }
 
     // ------------------------------------------------------------------ SyncService

@@ -73,7 +73,8 @@ public final class NodeServer implements AutoCloseable {
             });
             gateway = new ClientGateway(replica, domain, new LiveClients(options.liveClientWindow().toMillis()), push,
                     outboxWatch, options.secret(), options.proposeTimeout().toMillis(),
-                    new PostRateLimit(limits.postsPerSecond(), limits.postBurst()));
+                    new PostRateLimit(limits.postsPerSecond(), limits.postBurst()),
+                    CallbackHosts.resolve(options.host()));
             registry = RmiEndpoints.createRegistry(options.host(), options.servicePort());
             stub = RmiEndpoints.export(gateway, options.host(), options.servicePort());
             registry.rebind(id.registryName(), stub);

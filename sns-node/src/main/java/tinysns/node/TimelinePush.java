@@ -20,7 +20,10 @@ import tinysns.domain.Delivery;
  * Pushes committed timeline posts to subscribed clients. The apply thread only appends to a subscriber's bounded
  * queue (never blocks on a client); a pool sends each subscriber's queue in order, one call at a time. A client
  * whose call fails, or who falls {@code maxQueued} posts behind, is dropped so that one slow or vanished client
- * cannot hold the node's memory.
+ * cannot hold the node's memory. A call fails when the client is gone, when it throws, when it does not answer
+ * within the response timeout, and when what it answers is refused by the process-wide serialization filter
+ * ({@code RmiEndpoints.installProcessFilter}: an exception of a class outside the allow-list, e.g. a gadget); in
+ * every case that subscriber is dropped, its queue freed, and no other subscriber waits for it.
  *
  * <p>Threads: a call to a client that stops reading does not return (RMI has no per-call timeout; the node process
  * bounds every outgoing call with {@code sun.rmi.transport.tcp.responseTimeout}, see {@code sns node}). So the pool
@@ -30,6 +33,8 @@ import tinysns.domain.Delivery;
 final class TimelinePush implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TimelinePush.class);
     private static final int MAX_POSTS_PER_CALL = 256;
+    /** How far a failed call's cause chain is followed (a deserialized one can be a cycle). */
+    private static final int MAX_CAUSES = 16;
 
     private final ConcurrentHashMap<Long, Subscriber> subscribers = new ConcurrentHashMap<>();
     private final ExecutorService senders;
@@ -173,10 +178,32 @@ final class TimelinePush implements AutoCloseable {
                 try {
                     listener.onPosts(batch);
                 } catch (RemoteException | RuntimeException e) {
-                    drop("its client is unreachable (" + e.getClass().getSimpleName() + ")");
+                    drop(failure(e));
                     return;
+                } catch (Error e) {
+                    drop("its listener failed (" + e.getClass().getSimpleName() + ")"); // not left "sending" for good
+                    throw e;
                 }
             }
+        }
+
+        /**
+         * Why a call failed, for the log: the class names only, never the other side's message (a client writes it,
+         * and a {@code RemoteException}'s message recurses through its {@code detail}, which a hostile client can make
+         * a cycle). A reply the process-wide serialization filter refused (a gadget thrown back) fails the call like
+         * any other failure, before anything of it is built. The cause chain is walked a bounded number of steps: a
+         * deserialized chain can loop.
+         */
+        private static String failure(Exception e) {
+            Throwable t = e;
+            for (int depth = 0; t != null && depth < MAX_CAUSES; depth++, t = t.getCause()) {
+                if (t.getClass() == java.io.InvalidClassException.class
+                        && String.valueOf(t.getMessage()).contains("REJECTED")) {
+                    return "its callback answered with a class the serialization filter refuses ("
+                            + e.getClass().getSimpleName() + ")";
+                }
+            }
+            return "its client is unreachable or its callback failed (" + e.getClass().getSimpleName() + ")";
         }
 
         private void drop(String why) {

@@ -17,6 +17,11 @@ import tinysns.domain.SnsStateMachine;
 /**
  * One real server in this JVM — a single-voter JRaft group on RocksDB under {@code dir}, its own RMI registry on a free
  * loopback port, no coordinator (it only retries its heartbeats) — and its stub as a client sees it.
+ *
+ * <p>Like {@code sns node}, the JVM reads everything under the API's process-wide serialization filter
+ * ({@link RmiEndpoints#installProcessFilter}), installed before the first node starts: every test of this module
+ * that talks to a node — as its client and as the node's callbacks — runs with the filter a deployment has, so a reply
+ * type the filter would refuse fails here. (It is JVM-global; the module's tests that start no node need none.)
  */
 final class TestNode implements AutoCloseable {
     static final String HOST = "127.0.0.1";
@@ -32,10 +37,15 @@ final class TestNode implements AutoCloseable {
 
     /** Server 1 of cluster 1 of {@code clusterCount}, accepting sync calls only with {@code secret} (null: any). */
     TestNode(Path dir, int clusterCount, String secret, ClientLimits limits) throws Exception {
+        this(dir, clusterCount, secret, limits, freePort()); // nothing listens there: the node only retries its beats
+    }
+
+    /** Heartbeats go to a coordinator registry on {@code coordinatorPort} of this host. */
+    TestNode(Path dir, int clusterCount, String secret, ClientLimits limits, int coordinatorPort) throws Exception {
+        assertTrue(RmiEndpoints.installProcessFilter(), "no other process-wide filter is set");
         this.clusterCount = clusterCount;
         int servicePort = freePort();
         int raftPort = freePort();
-        int coordinatorPort = freePort(); // nothing listens there: the node only retries its heartbeats
         NodeOptions options = new NodeOptions(1, 1, clusterCount, HOST, servicePort,
                 List.of(new tinysns.api.client.CoordinatorLocator.Address(HOST, coordinatorPort)), raftPort,
                 List.of(HOST + ":" + raftPort), dir.resolve("node"), Duration.ofMillis(200), Duration.ofMillis(500),

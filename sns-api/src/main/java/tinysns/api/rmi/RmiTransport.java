@@ -41,6 +41,8 @@ import javax.rmi.ssl.SslRMIClientSocketFactory;
 public final class RmiTransport {
     public static final String KEYSTORE_FILE = "keystore.p12";
     public static final String PASSWORD_FILE = "keystore.pass";
+    /** How far {@link #describe} follows a cause chain. */
+    private static final int MAX_CAUSES = 16;
     /** Both ends are this program on Java 17: no reason to offer anything older. */
     static final String[] PROTOCOLS = {"TLSv1.3"};
 
@@ -149,12 +151,22 @@ public final class RmiTransport {
     /**
      * One line saying why an RMI call failed, naming a TLS mismatch as such: RMI's own messages span several lines
      * and, for a plain client at a TLS endpoint, say only "error during JRMP connection establishment".
+     *
+     * <p>The failure may hold exceptions the other side sent, and a deserialized cause chain can be a cycle (a
+     * {@code RemoteException}'s public {@code detail} field, set by hand): the chain is followed at most
+     * {@value #MAX_CAUSES} steps and a cycle is named as such, never asked for its message (which would recurse
+     * through it without end).
      */
     public static String describe(Throwable failure) {
         Throwable root = failure;
         boolean ssl = false;
         boolean brokenSetup = false;
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (!seen.add(t) || seen.size() > MAX_CAUSES) {
+                return failure.getClass().getSimpleName() + " (a cause chain that loops or runs deeper than "
+                        + MAX_CAUSES + ")";
+            }
             root = t;
             ssl |= t instanceof SSLException;
             brokenSetup |= t instanceof ConnectIOException;

@@ -13,13 +13,20 @@ public final class ReplyLines {
     public static final String UNKNOWN = "Command failed with unknown reason";
     /** Beyond the course: the server refused a post over its per-session rate (sns node --post-rate). */
     public static final String RATE_LIMITED = "Command failed with too many posts, wait a moment";
+    /**
+     * Beyond the course: a server refused the timeline callback because the address in it is not the one this client
+     * connects from (a wrong {@code --callback-host}, or an address translated on the way).
+     */
+    public static final String CALLBACK_REFUSED = "Command failed with a callback address the server does not accept: "
+            + "it calls back only the address this client connects from (see --callback-host)";
 
     private ReplyLines() {
     }
 
     /**
      * Every status beyond the course's own (NOT_MASTER after retries ran out, SESSION_INVALID, …) is "unknown", except
-     * RATE_LIMITED: a script that posts too fast must be told to slow down, not left guessing.
+     * RATE_LIMITED (a script that posts too fast must be told to slow down, not left guessing) and CALLBACK_REFUSED
+     * (only the user can fix the client's callback address).
      */
     public static String lineFor(Status status) {
         if (status == null) {
@@ -33,6 +40,7 @@ public final class ReplyLines {
             case NOT_A_FOLLOWER -> NOT_A_FOLLOWER;
             case INVALID_COMMAND -> INVALID_COMMAND;
             case RATE_LIMITED -> RATE_LIMITED;
+            case CALLBACK_REFUSED -> CALLBACK_REFUSED;
             default -> UNKNOWN;
         };
     }

@@ -117,6 +117,21 @@ class CourseClientTest {
     }
 
     @Test
+    void aRefusedCallbackAddressIsSaidInOneLineAndTheClientStaysInCommandMode() throws Exception {
+        cluster.createUsers(2);
+        try (ClientUnderTest client = client(1)) {
+            client.connection.answerSubscribesWith(Status.CALLBACK_REFUSED);
+            client.type("timeline\n");
+            client.awaitPrompts(2);
+            client.connection.answerSubscribesWith(null);
+            client.type("list\n");
+            assertEquals(0, client.endInput());
+            assertEquals(TITLE + "Cmd> " + ReplyLines.CALLBACK_REFUSED + "\n"
+                    + "Cmd> " + OK + "All users: 1, 2, \nFollowers: \nCmd> \n", client.output());
+        }
+    }
+
+    @Test
     void endOfInputEndsTimelineModeCleanly() throws Exception {
         try (ClientUnderTest client = client(1)) {
             client.type("timeline\n");

@@ -40,6 +40,7 @@ final class InMemoryConnection implements Connection {
     private volatile boolean masterAvailable = true;
     private volatile boolean linkDown;
     private volatile Status forcedWriteStatus;
+    private volatile Status forcedSubscribeStatus;
     private volatile int connects;
     private volatile long subscribedUser;
 
@@ -51,6 +52,11 @@ final class InMemoryConnection implements Connection {
         synchronized (writeFaults) {
             writeFaults.add(fault);
         }
+    }
+
+    /** Every later subscribe is answered with {@code status} and subscribes nothing (e.g. CALLBACK_REFUSED). */
+    void answerSubscribesWith(Status status) {
+        forcedSubscribeStatus = status;
     }
 
     /** Every later write is answered with {@code status} without being applied (statuses the double never makes). */
@@ -196,6 +202,10 @@ final class InMemoryConnection implements Connection {
     public Status subscribe(Session session, Consumer<List<PostView>> sink, PostView after)
             throws ConnectionLostException {
         checkLink("subscribe");
+        Status forced = forcedSubscribeStatus;
+        if (forced != null) {
+            return forced;
+        }
         subscribeAfters.add(after);
         subscribedUser = session.userId();
         return cluster.subscribe(session, sink, after);

@@ -31,6 +31,13 @@ class ReplyLinesTest {
     }
 
     @Test
+    void aRefusedCallbackAddressPointsAtTheCallbackHost() {
+        assertEquals("Command failed with a callback address the server does not accept: it calls back only the "
+                + "address this client connects from (see --callback-host)",
+                ReplyLines.lineFor(Status.CALLBACK_REFUSED));
+    }
+
+    @Test
     void aPostOverTheRateSaysSo() {
         assertEquals("Command failed with too many posts, wait a moment", ReplyLines.lineFor(Status.RATE_LIMITED));
     }
