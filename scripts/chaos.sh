@@ -2,7 +2,7 @@
 # chaos.sh: a seeded fault run against a local deployment, judged by the checker.
 #
 #   scripts/chaos.sh [--duration S] [--kill-every S] [--restart-after S] [--clients N] [--run-dir DIR]
-#                    [--base-port P] [--seed N] [--max-convergence S] [--tls]
+#                    [--base-port P] [--seed N] [--max-convergence S] [--tls] [--coordinators K]
 #
 #   --duration S        how long the workload posts (default 60)
 #   --kill-every S      one fault every S seconds (default 8)
@@ -14,6 +14,9 @@
 #   --max-convergence S FAIL if convergence takes longer (default 5)
 #   --tls               start the deployment with sns-up.sh --tls (a running one is used as it is: TLS if its
 #                       ports.txt says so)
+#   --coordinators K    start the deployment with K coordinator replicas (sns-up.sh --coordinators); with more
+#                       than one, the faults also kill -9 or SIGSTOP a coordinator replica (the leader half the
+#                       time) or kill -9 a registry, and start it again
 #
 # Steps: start the deployment (unless running) → run `sns chaos workload` in the background → while it runs, one
 # fault every --kill-every seconds, on a seeded schedule: kill -9 a cluster's master server (most often), its slave
@@ -41,6 +44,7 @@ base_port=11000
 seed=""
 max_convergence=5
 up_tls=()
+up_coordinators=()
 while (($#)); do
     case "$1" in
         --duration) duration="${2:?}"; shift 2 ;;
@@ -52,6 +56,7 @@ while (($#)); do
         --seed) seed="${2:?}"; shift 2 ;;
         --max-convergence) max_convergence="${2:?}"; shift 2 ;;
         --tls) up_tls=(--tls); shift ;;
+        --coordinators) up_coordinators=(--coordinators "${2:?}"); shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "chaos: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -98,7 +103,8 @@ for pid_file in "$run_dir"/pids/*.pid; do
     is_our_process "$(cat "$pid_file" 2>/dev/null)" "$run_dir" && live_pids=$((live_pids + 1))
 done
 if ((live_pids == 0)); then
-    "$script_dir/sns-up.sh" --run-dir "$run_dir" --base-port "$base_port" "${up_tls[@]}" >"$chaos_dir/up.log" 2>&1 \
+    "$script_dir/sns-up.sh" --run-dir "$run_dir" --base-port "$base_port" "${up_tls[@]}" "${up_coordinators[@]}" \
+        >"$chaos_dir/up.log" 2>&1 \
         || { started_deployment=1; echo "chaos: sns-up.sh failed:" >&2; tail -n 20 "$chaos_dir/up.log" >&2; exit 1; }
     started_deployment=1
     echo "chaos: started a deployment (sns-up.sh, base port $base_port)"
@@ -106,12 +112,19 @@ else
     echo "chaos: using the deployment already running in $run_dir ($live_pids processes)"
 fi
 registry_port="$(awk '/^registry/ { split($2, a, ":"); print a[2]; exit }' "$run_dir/ports.txt")"
+# Every coordinator replica's registry (one entry without replicas): status, workload and check use them all.
+coordinator_ports="$(awk '/^coordinator-ports/ { print $2; exit }' "$run_dir/ports.txt")"
+[[ -n "$coordinator_ports" ]] || coordinator_ports="$registry_port"
+coordinator_names=()
+for pid_file in "$run_dir"/pids/coordinator*.pid "$run_dir"/pids/rmiregistry*.pid; do
+    [[ -e "$pid_file" ]] && coordinator_names+=("$(basename "$pid_file" .pid)")
+done
 clusters="$(grep -c '^node-.*\.1 ' "$run_dir/ports.txt")"
 use_deployment_tls "$run_dir" # status, workload and check speak TLS when the deployment does
 dead_after_s=$(( $(echo "${SNS_DEAD_AFTER:-2s}" | sed -E 's/ms$//; s/s$/000/') / 1000 ))
 ((dead_after_s >= 1)) || dead_after_s=1
 
-status_now() { SNS_HEAP=64m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" status -h 127.0.0.1 -k "$registry_port" 2>/dev/null; }
+status_now() { SNS_HEAP=64m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" status -h 127.0.0.1 -k "$coordinator_ports" 2>/dev/null; }
 # role_name STATUS CLUSTER KIND(node|sync) ROLE: the live process of that kind and role in the cluster.
 role_name() {
     echo "$1" | awk -v c="$2" -v k="$3-" -v r="$4" \
@@ -149,7 +162,7 @@ restart_process() { # NAME
 
 record="$chaos_dir/record.tsv"
 start_ms="$(now_ms)"
-SNS_HEAP=192m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" chaos workload -h 127.0.0.1 -k "$registry_port" \
+SNS_HEAP=192m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" chaos workload -h 127.0.0.1 -k "$coordinator_ports" \
     --clients "$clients" --duration "${duration}s" --record "$record" --seed "$seed" \
     >"$chaos_dir/workload.log" 2>&1 &
 workload_pid=$!
@@ -176,6 +189,14 @@ while (( $(now_ms) + (restart_after > dead_after_s + 2 ? restart_after : dead_af
     elif ((dice < 8)); then kind=kill-sync
     else kind=pause-master
     fi
+    # With coordinator replicas, one fault in five is theirs: kill -9 or SIGSTOP a coordinator, or kill a registry.
+    if ((${#coordinator_names[@]} > 2 && RANDOM % 5 == 0)); then
+        case $((RANDOM % 3)) in
+            0) kind=kill-coordinator ;;
+            1) kind=pause-coordinator ;;
+            *) kind=kill-registry ;;
+        esac
+    fi
     case "$kind" in
         kill-master|kill-slave|kill-sync)
             if [[ "$kind" == kill-master ]]; then target="$(role_name "$status" "$cluster" node MASTER)"
@@ -188,6 +209,37 @@ while (( $(now_ms) + (restart_after > dead_after_s + 2 ? restart_after : dead_af
                 sleep "$restart_after"
                 restart_process "$target"
                 last_fault_ms="$(now_ms)"
+            fi
+            ;;
+        kill-coordinator|kill-registry)
+            prefix=coordinator
+            [[ "$kind" == kill-registry ]] && prefix=rmiregistry
+            candidates=()
+            for name in "${coordinator_names[@]}"; do [[ "$name" == "$prefix"* ]] && candidates+=("$name"); done
+            target="${candidates[$((RANDOM % ${#candidates[@]}))]}"
+            if kill_process "$target"; then
+                faults=$((faults + 1))
+                last_fault_ms="$(now_ms)"
+                sleep "$restart_after"
+                restart_process "$target"
+                last_fault_ms="$(now_ms)"
+            fi
+            ;;
+        pause-coordinator)
+            candidates=()
+            for name in "${coordinator_names[@]}"; do [[ "$name" == coordinator* ]] && candidates+=("$name"); done
+            target="${candidates[$((RANDOM % ${#candidates[@]}))]}"
+            pid="$(cat "$run_dir/pids/$target.pid" 2>/dev/null || true)"
+            if is_our_process "$pid" "$run_dir"; then
+                paused_pid="$pid"
+                kill -STOP "$pid"
+                log_fault "kill -STOP $target (pid $pid) for $((dead_after_s + 2))s"
+                faults=$((faults + 1))
+                sleep $((dead_after_s + 2))
+                kill -CONT "$pid"
+                paused_pid=""
+                last_fault_ms="$(now_ms)"
+                log_fault "kill -CONT $target (pid $pid)"
             fi
             ;;
         pause-master)
@@ -220,7 +272,7 @@ echo "chaos: last fault action at +$(( (last_fault_ms - start_ms) / 1000 ))s, la
     "convergence is measured from the later"
 
 check_rc=0
-SNS_HEAP=128m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" chaos check -h 127.0.0.1 -k "$registry_port" \
+SNS_HEAP=128m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" chaos check -h 127.0.0.1 -k "$coordinator_ports" \
     --record "$record" --since "$since" --max-convergence "${max_convergence}s" 2>"$chaos_dir/check.err" \
     | tee "$chaos_dir/check.log" || check_rc=$?
 if ((workload_rc != 0)); then

@@ -191,6 +191,7 @@ start() {
         echo "$(coordinator_name "$i")     registry 127.0.0.1:$(coordinator_registry_port "$i")  object $(coordinator_export_port "$i")  raft $(coordinator_raft_port "$i")"
     done
     ((coordinators > 1)) && echo "coordinator-group $group   (replica 1's raft port $(coordinator_raft_port 1))"
+    echo "coordinator-ports $coordinator_ports   (-k for every role and client)"
     for ((c = 1; c <= clusters; c++)); do
         for ((n = 1; n <= replicas; n++)); do
             echo "node-$c.$n          service 127.0.0.1:$(server_port "$c" "$n")  raft 127.0.0.1:$(raft_port "$c" "$n")"

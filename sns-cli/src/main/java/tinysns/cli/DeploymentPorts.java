@@ -16,8 +16,20 @@ public final class DeploymentPorts {
     }
 
     public static List<Integer> of(int basePort, int clusters, int serversPerCluster) {
+        return of(basePort, clusters, serversPerCluster, 1);
+    }
+
+    /**
+     * The same with {@code coordinators} coordinator replicas ({@code sns-up.sh --coordinators}): replica i's registry
+     * P+10(i-1), its object P+10(i-1)+1 and, with more than one, its Raft port P+10(i-1)+2.
+     */
+    public static List<Integer> of(int basePort, int clusters, int serversPerCluster, int coordinators) {
         int shift = basePort - 9000;
-        List<Integer> ports = new ArrayList<>(List.of(basePort, basePort + 1));
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 1; i <= coordinators; i++) {
+            int first = basePort + 10 * (i - 1);
+            ports.addAll(coordinators == 1 ? List.of(first, first + 1) : List.of(first, first + 1, first + 2));
+        }
         for (int c = 1; c <= clusters; c++) {
             for (int n = 1; n <= serversPerCluster; n++) {
                 ports.add(c * 10_000 + n - 1 + shift);

@@ -16,6 +16,8 @@ class DeploymentPortsTest {
                 20000, 20100, 20001, 20101, 20200, 20201), DeploymentPorts.of(9000, 2, 2));
         assertEquals(List.of(11000, 11001, 12000, 12100, 12001, 12101, 12002, 12102, 12200, 12201),
                 DeploymentPorts.of(11000, 1, 3));
+        assertEquals(List.of(9000, 9001, 9002, 9010, 9011, 9012, 9020, 9021, 9022, 10000, 10100, 10001, 10101, 10200,
+                10201), DeploymentPorts.of(9000, 1, 2, 3));
     }
 
     @Test

@@ -63,7 +63,8 @@ final class ScriptDeployment implements AutoCloseable {
         Random random = new Random();
         for (int attempt = 0; attempt < 200; attempt++) {
             int base = 1100 + random.nextInt(7700);
-            if (DeploymentPorts.allFree(HOST, DeploymentPorts.of(base, CLUSTERS, 2))) {
+            // Room for three coordinator replicas too, so any test may start them.
+            if (DeploymentPorts.allFree(HOST, DeploymentPorts.of(base, CLUSTERS, 2, 3))) {
                 return base;
             }
         }
@@ -91,9 +92,11 @@ final class ScriptDeployment implements AutoCloseable {
     }
 
     /** {@code sns-up.sh}: starts every process and returns once every cluster has a master (bounded), else throws. */
-    void up() throws IOException, InterruptedException {
-        script("sns-up", 120, "--run-dir", runDir.toString(), "--base-port", String.valueOf(basePort),
-                "--clusters", String.valueOf(CLUSTERS), "--wait", "75");
+    void up(String... more) throws IOException, InterruptedException {
+        List<String> arguments = new ArrayList<>(List.of("--run-dir", runDir.toString(), "--base-port",
+                String.valueOf(basePort), "--clusters", String.valueOf(CLUSTERS), "--wait", "75"));
+        arguments.addAll(List.of(more));
+        script("sns-up", 120, arguments.toArray(String[]::new));
     }
 
     /** {@code sns-down.sh}: SIGTERM each process, in the script's phases (bounded). */
