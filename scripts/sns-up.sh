@@ -7,7 +7,8 @@
 #   --clusters N    clusters to start (default 3); each gets R servers (nodes) and 2 synchronizers
 #   --replicas R    servers per cluster (default 2: a master/slave pair that the coordinator fails over;
 #                   3 or more: Raft's own election fails over and the coordinator follows the leader)
-#   --coordinators K  coordinator replicas, each with its own registry (default 1). K = 3 or 5: they keep the
+#   --coordinators K  coordinator replicas, each with its own registry (default 3; 1 = a single coordinator, as
+#                   the course has it). K = 3 or 5: they keep the
 #                   failover records in a Raft group of their own and any one of them (and its registry) may die
 #                   or pause without stopping logins, routing or failover (DESIGN.md §11). Replica i's registry is
 #                   P + 10(i-1), its object P + 10(i-1) + 1, its Raft port P + 10(i-1) + 2; clients may pass them
@@ -42,7 +43,7 @@ unset SNS_TLS_DIR
 
 clusters=3
 replicas=2
-coordinators=1
+coordinators=3
 run_dir="./run"
 base_port=9000
 wait_seconds=60

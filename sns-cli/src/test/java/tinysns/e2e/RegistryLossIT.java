@@ -37,8 +37,11 @@ class RegistryLossIT {
                 int leader = leaderReplica(base);
                 Map<String, ProcessHandle> processes = deployment.processes();
                 String leaderName = leader == 1 ? "coordinator" : "coordinator-" + leader;
-                processes.get("rmiregistry").destroyForcibly().onExit().get(10, TimeUnit.SECONDS);
-                processes.get(leaderName).destroyForcibly().onExit().get(10, TimeUnit.SECONDS);
+                for (String name : List.of("rmiregistry", leaderName)) {
+                    ProcessHandle victim = processes.get(name);
+                    victim.destroyForcibly();
+                    victim.onExit().get(10, TimeUnit.SECONDS);
+                }
                 long killedAt = System.nanoTime();
 
                 // Running clients: their posts go to their masters; the coordinators are not asked at all.

@@ -117,7 +117,8 @@ public final class CoordinatorServer implements AutoCloseable {
                         List.of(options.host() + ":" + options.registryPort()), () -> true);
             } else {
                 replicated = new ReplicatedMap(new ReplicatedMap.Options("coordinator", group.me().raftAddress(),
-                        group.raftAddresses(), options.dataDir().resolve("group"), GROUP_ELECTION_TIMEOUT_MILLIS));
+                        group.raftAddresses(), options.dataDir().resolve("group"), GROUP_ELECTION_TIMEOUT_MILLIS,
+                        tinysns.api.rmi.RmiTransport.tlsDir()));
                 ConfigStore store = new ReplicatedConfigStore(replicated);
                 service = new RemoteCoordinator(null, options.clusters(), MONOTONIC_MILLIS, secret,
                         new LeaderLink(group, replicated::leaderAddress), group.registryAddresses(), this::stillLeads);

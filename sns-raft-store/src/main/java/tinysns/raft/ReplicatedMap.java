@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * configuration entry is committed and every earlier entry applied — so {@link #entries()} then holds everything any
  * earlier leader committed. Listeners hear the change on the apply thread.
  *
- * <p>The Raft port serves peer-to-peer requests only ({@link RaftPortProcessors}), bound to this replica's host.
+ * <p>The Raft port serves peer-to-peer requests only ({@link RaftPortProcessors}), bound to this replica's host, and
+ * with a TLS key only to peers that hold it ({@link RaftTls}).
  */
 public final class ReplicatedMap implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedMap.class);
@@ -62,9 +63,12 @@ public final class ReplicatedMap implements AutoCloseable {
      * @param voters                every replica's Raft endpoint, this one included
      * @param dataDir               where the log, meta and snapshots live (created if missing)
      * @param electionTimeoutMillis JRaft's election timeout
+     * @param tlsDir                the deployment's TLS key ({@code --tls DIR}): the Raft port and this replica's own
+     *                              Raft connections speak TLS with mutual authentication ({@link RaftTls}); null =
+     *                              plain
      */
     public record Options(String groupId, String raftAddress, List<String> voters, Path dataDir,
-                          int electionTimeoutMillis) {
+                          int electionTimeoutMillis, Path tlsDir) {
         public Options {
             Objects.requireNonNull(groupId, "groupId");
             Objects.requireNonNull(dataDir, "dataDir");
@@ -106,6 +110,15 @@ public final class ReplicatedMap implements AutoCloseable {
         if (node != null || closed) {
             throw new IllegalStateException(closed ? "closed" : "already started");
         }
+        RaftTls tls = null;
+        if (options.tlsDir() != null) {
+            try {
+                tls = RaftTls.load(options.tlsDir());
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot use TLS on the Raft port: " + e.getMessage(), e);
+            }
+            RaftTls.requireFactory();
+        }
         Path raftDir = options.dataDir().resolve("raft");
         try {
             Files.createDirectories(raftDir.resolve("log"));
@@ -115,7 +128,8 @@ public final class ReplicatedMap implements AutoCloseable {
             throw new UncheckedIOException("cannot create Raft directories under " + raftDir, e);
         }
         RaftLogStorageTuning.ensureRegistered();
-        NodeOptions nodeOptions = new NodeOptions();
+        // With TLS, the node's options carry the key to the Bolt client JRaft makes for this node (RaftTls.Factory).
+        NodeOptions nodeOptions = tls == null ? new NodeOptions() : tls.nodeOptions();
         nodeOptions.setFsm(new MapStateMachine());
         nodeOptions.setLogUri(raftDir.resolve("log").toString());
         nodeOptions.setRaftMetaUri(raftDir.resolve("meta").toString());
@@ -136,8 +150,12 @@ public final class ReplicatedMap implements AutoCloseable {
         nodeOptions.setRaftRpcThreadPoolSize(2);
         raftRpcExecutor = Executors.newFixedThreadPool(2, daemonThreads("coordinator-raft-rpc-" + self.getPort()));
         Endpoint endpoint = self.getEndpoint();
-        RpcServer rpcServer = new BoltRpcServer(
-                new com.alipay.remoting.rpc.RpcServer(endpoint.getIp(), endpoint.getPort(), true));
+        com.alipay.remoting.rpc.RpcServer boltServer =
+                new com.alipay.remoting.rpc.RpcServer(endpoint.getIp(), endpoint.getPort(), true);
+        if (tls != null) {
+            tls.configureServer(boltServer);
+        }
+        RpcServer rpcServer = new BoltRpcServer(boltServer);
         RaftPortProcessors.register(rpcServer, raftRpcExecutor);
         groupService = new RaftGroupService(options.groupId(), self, nodeOptions, rpcServer);
         Node started;

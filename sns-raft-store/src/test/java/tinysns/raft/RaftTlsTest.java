@@ -333,6 +333,51 @@ class RaftTlsTest {
         return client;
     }
 
+    /**
+     * The coordinators' group (DESIGN.md §11) with the deployment's key: it elects, commits and applies on every
+     * replica over TLS, and its Raft ports answer only holders of the key.
+     */
+    @Test
+    void aTlsCoordinatorGroupCommitsAndAnswersOnlyHoldersOfTheKey() throws Exception {
+        Path base = TestDirs.newTempDir("coordinator-group-tls");
+        List<String> voters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            voters.add("127.0.0.1:" + TestGroup.freePort());
+        }
+        List<ReplicatedMap> maps = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                ReplicatedMap map = new ReplicatedMap(new ReplicatedMap.Options("coordinator-tls", voters.get(i), voters,
+                        base.resolve("r" + i), TestGroup.ELECTION_TIMEOUT_MILLIS, deploymentKey));
+                maps.add(map);
+                map.start();
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT);
+            ReplicatedMap leader = null;
+            while (leader == null && System.nanoTime() < deadline) {
+                leader = maps.stream().filter(ReplicatedMap::isLeader).findFirst().orElse(null);
+                TestGroup.sleep(20);
+            }
+            assertTrue(leader != null, "a TLS coordinator group elects a leader");
+            leader.put("cluster-1", "epoch=2").get(10, TimeUnit.SECONDS);
+            for (ReplicatedMap map : maps) {
+                TestGroup.awaitTrue("every replica applies the put over TLS",
+                        () -> "epoch=2".equals(map.entries().get("cluster-1")));
+            }
+            CliClientServiceImpl plainClient = client(null);
+            CliClientServiceImpl keyClient = client(RaftTls.load(deploymentKey));
+            for (String voter : voters) {
+                PeerId peer = new PeerId();
+                assertTrue(peer.parse(voter));
+                assertNoAnswer(plainClient, peer.getEndpoint(), "a plain client at coordinator Raft port " + voter);
+                assertPingAnswered(keyClient, peer.getEndpoint(), "a key holder at coordinator Raft port " + voter);
+            }
+        } finally {
+            maps.forEach(ReplicatedMap::close);
+            TestDirs.deleteQuietly(base);
+        }
+    }
+
     /** A ping, the first request every peer sends: served by every Raft port, so an answer is a Raft answer. */
     private static Message ping(CliClientServiceImpl client, Endpoint port) throws Exception {
         Future<Message> answer = client.invokeWithDone(port,

@@ -35,7 +35,7 @@ class ReplicatedMapTest {
 
     private ReplicatedMap start(int i) {
         ReplicatedMap r = new ReplicatedMap(new ReplicatedMap.Options("coordinator-test", voters.get(i), voters,
-                base.resolve("r" + i), TestGroup.ELECTION_TIMEOUT_MILLIS));
+                base.resolve("r" + i), TestGroup.ELECTION_TIMEOUT_MILLIS, null));
         r.start();
         return r;
     }
