@@ -9,6 +9,7 @@
 #   --run-dir DIR   run dir (default: a new temp dir, removed at the end unless --keep)
 #   --keep          keep the run dir (logs, data) for inspection
 #   --tls           run the deployment (and the bench's RMI calls) over TLS: sns-up.sh --tls
+#   --coordinators K  coordinator replicas of the deployment (sns-up.sh's default: 3)
 #
 # Runs `sns bench failover`: picks clusters in turn, kills the master named by <run>/pids/node-C.N.pid, measures
 # until a user of that cluster has its next write acknowledged, restarts the node and waits until the cluster is two
@@ -23,6 +24,7 @@ base_port=30000
 run_dir=""
 keep=0
 up_tls=()
+up_coordinators=()
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 while (($#)); do
     case "$1" in
@@ -32,6 +34,7 @@ while (($#)); do
         --run-dir) run_dir="${2:?}"; shift 2 ;;
         --keep) keep=1; shift ;;
         --tls) up_tls=(--tls); shift ;;
+        --coordinators) up_coordinators=(--coordinators "${2:?}"); shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench-failover: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -50,7 +53,8 @@ stop() {
 }
 trap stop EXIT
 
-"$script_dir/sns-up.sh" --clusters "$clusters" --run-dir "$run_dir" --base-port "$base_port" "${up_tls[@]}" >/dev/null
+"$script_dir/sns-up.sh" --clusters "$clusters" --run-dir "$run_dir" --base-port "$base_port" "${up_tls[@]}" \
+    "${up_coordinators[@]}" >/dev/null
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$script_dir/lib.sh"
 use_deployment_tls "$run_dir"

@@ -23,6 +23,8 @@ import tinysns.cli.DeploymentPorts;
 final class ScriptDeployment implements AutoCloseable {
     static final String HOST = "127.0.0.1";
     static final int CLUSTERS = 3;
+    /** sns-up.sh's default number of coordinator replicas (each beside its own registry). */
+    static final int COORDINATORS = 3;
     /** Fast failure detection, as the other e2e tests use, and heaps sized for 14 JVMs on 2 cores. */
     private static final Map<String, String> ENVIRONMENT = Map.of("SNS_HEARTBEAT", "200ms", "SNS_DEAD_AFTER", "1s",
             "SNS_NODE_HEAP", "192m", "SNS_SMALL_HEAP", "80m");
@@ -63,8 +65,7 @@ final class ScriptDeployment implements AutoCloseable {
         Random random = new Random();
         for (int attempt = 0; attempt < 200; attempt++) {
             int base = 1100 + random.nextInt(7700);
-            // Room for three coordinator replicas too, so any test may start them.
-            if (DeploymentPorts.allFree(HOST, DeploymentPorts.of(base, CLUSTERS, 2, 3))) {
+            if (DeploymentPorts.allFree(HOST, DeploymentPorts.of(base, CLUSTERS, 2, COORDINATORS))) {
                 return base;
             }
         }
