@@ -156,8 +156,43 @@ restart_process() { # NAME
     echo "=== $(date '+%F %T') chaos: starting $name again" >>"$run_dir/logs/$name.log"
     (cd "$run_dir" && exec setsid nohup "${args[@]}" >>"$run_dir/logs/$name.log" 2>&1 </dev/null) &
     echo $! >"$run_dir/pids/$name.pid"
+    disown "$!" # a later kill -9 of it is a fault of ours, not news for the terminal
     unset "saved_cmd[$name]"
     log_fault "restarted $name (pid $!)"
+}
+
+# kill_and_restart NAME: kill -9, then the same command line again after --restart-after seconds.
+kill_and_restart() {
+    local target="$1"
+    if [[ -n "$target" ]] && kill_process "$target"; then
+        faults=$((faults + 1))
+        last_fault_ms="$(now_ms)"
+        sleep "$restart_after"
+        restart_process "$target"
+        last_fault_ms="$(now_ms)"
+    fi
+}
+# pause_and_resume NAME: SIGSTOP for longer than dead-after, then SIGCONT (always resumed on exit too).
+pause_and_resume() {
+    local target="$1" pid
+    pid="$(cat "$run_dir/pids/$target.pid" 2>/dev/null || true)"
+    if [[ -n "$target" ]] && is_our_process "$pid" "$run_dir"; then
+        paused_pid="$pid"
+        kill -STOP "$pid"
+        log_fault "kill -STOP $target (pid $pid) for $((dead_after_s + 2))s"
+        faults=$((faults + 1))
+        sleep $((dead_after_s + 2))
+        kill -CONT "$pid"
+        paused_pid=""
+        last_fault_ms="$(now_ms)"
+        log_fault "kill -CONT $target (pid $pid)"
+    fi
+}
+# pick_one PREFIX: one of the coordinator replicas' processes (coordinator*, rmiregistry*), at random.
+pick_one() {
+    local candidates=() name
+    for name in "${coordinator_names[@]}"; do [[ "$name" == "$1"* ]] && candidates+=("$name"); done
+    ((${#candidates[@]})) && echo "${candidates[$((RANDOM % ${#candidates[@]}))]}"
 }
 
 record="$chaos_dir/record.tsv"
@@ -198,65 +233,13 @@ while (( $(now_ms) + (restart_after > dead_after_s + 2 ? restart_after : dead_af
         esac
     fi
     case "$kind" in
-        kill-master|kill-slave|kill-sync)
-            if [[ "$kind" == kill-master ]]; then target="$(role_name "$status" "$cluster" node MASTER)"
-            elif [[ "$kind" == kill-slave ]]; then target="$(role_name "$status" "$cluster" node SLAVE)"
-            else target="$(role_name "$status" "$cluster" sync MASTER)"
-            fi
-            if [[ -n "$target" ]] && kill_process "$target"; then
-                faults=$((faults + 1))
-                last_fault_ms="$(now_ms)"
-                sleep "$restart_after"
-                restart_process "$target"
-                last_fault_ms="$(now_ms)"
-            fi
-            ;;
-        kill-coordinator|kill-registry)
-            prefix=coordinator
-            [[ "$kind" == kill-registry ]] && prefix=rmiregistry
-            candidates=()
-            for name in "${coordinator_names[@]}"; do [[ "$name" == "$prefix"* ]] && candidates+=("$name"); done
-            target="${candidates[$((RANDOM % ${#candidates[@]}))]}"
-            if kill_process "$target"; then
-                faults=$((faults + 1))
-                last_fault_ms="$(now_ms)"
-                sleep "$restart_after"
-                restart_process "$target"
-                last_fault_ms="$(now_ms)"
-            fi
-            ;;
-        pause-coordinator)
-            candidates=()
-            for name in "${coordinator_names[@]}"; do [[ "$name" == coordinator* ]] && candidates+=("$name"); done
-            target="${candidates[$((RANDOM % ${#candidates[@]}))]}"
-            pid="$(cat "$run_dir/pids/$target.pid" 2>/dev/null || true)"
-            if is_our_process "$pid" "$run_dir"; then
-                paused_pid="$pid"
-                kill -STOP "$pid"
-                log_fault "kill -STOP $target (pid $pid) for $((dead_after_s + 2))s"
-                faults=$((faults + 1))
-                sleep $((dead_after_s + 2))
-                kill -CONT "$pid"
-                paused_pid=""
-                last_fault_ms="$(now_ms)"
-                log_fault "kill -CONT $target (pid $pid)"
-            fi
-            ;;
-        pause-master)
-            target="$(role_name "$status" "$cluster" node MASTER)"
-            pid="$(cat "$run_dir/pids/$target.pid" 2>/dev/null || true)"
-            if [[ -n "$target" ]] && is_our_process "$pid" "$run_dir"; then
-                paused_pid="$pid"
-                kill -STOP "$pid"
-                log_fault "kill -STOP $target (pid $pid) for $((dead_after_s + 2))s"
-                faults=$((faults + 1))
-                sleep $((dead_after_s + 2))
-                kill -CONT "$pid"
-                paused_pid=""
-                last_fault_ms="$(now_ms)"
-                log_fault "kill -CONT $target (pid $pid)"
-            fi
-            ;;
+        kill-master) kill_and_restart "$(role_name "$status" "$cluster" node MASTER)" ;;
+        kill-slave) kill_and_restart "$(role_name "$status" "$cluster" node SLAVE)" ;;
+        kill-sync) kill_and_restart "$(role_name "$status" "$cluster" sync MASTER)" ;;
+        kill-coordinator) kill_and_restart "$(pick_one coordinator)" ;;
+        kill-registry) kill_and_restart "$(pick_one rmiregistry)" ;;
+        pause-coordinator) pause_and_resume "$(pick_one coordinator)" ;;
+        pause-master) pause_and_resume "$(role_name "$status" "$cluster" node MASTER)" ;;
     esac
     sleep "$kill_every"
 done

@@ -400,6 +400,19 @@ final class Deployment implements AutoCloseable {
         return master.endsWith(".1") ? "node-" + cluster + ".2" : "node-" + cluster + ".1";
     }
 
+    /**
+     * Waits (bounded) until every started cluster has both replicas alive with the same applied index and whole-state
+     * digest, and every cluster has applied every other's outbox (DeploymentProbe.lag).
+     */
+    void awaitConverged(Duration timeout) throws Exception {
+        tinysns.cli.chaos.DeploymentProbe probe = new tinysns.cli.chaos.DeploymentProbe(HOST, registryPort);
+        String lag = tinysns.cli.chaos.Checker.awaitConverged(probe, timeout);
+        if (!lag.isEmpty()) {
+            throw new AssertionError("not converged within " + timeout.toSeconds() + " s: " + lag + "\n"
+                    + probe.describe());
+        }
+    }
+
     /** Waits until the coordinator answers a status call. */
     void awaitCoordinator(Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -20,7 +20,6 @@ import tinysns.api.ListReply;
 import tinysns.api.PostView;
 import tinysns.api.Reply;
 import tinysns.api.Status;
-import tinysns.cli.chaos.DeploymentProbe;
 
 /**
  * Issue 12's data-loss incident, replayed with real processes (DESIGN.md §2, "Disk loss"): users 1 and 4 of cluster
@@ -56,7 +55,7 @@ class DiskLossIT {
                 assertEquals(Status.SUCCESS, reply.status(), text);
                 acknowledged.add(text);
             }
-            awaitConverged(Duration.ofSeconds(20));
+            deployment.awaitConverged(Duration.ofSeconds(20));
 
             deployment.role("node-1.1").kill();
             deployment.role("node-1.2").kill();
@@ -86,7 +85,7 @@ class DiskLossIT {
             // node-1.1 returns with the data: the cluster serves again, with everything acknowledged before.
             deployment.role("node-1.1").start();
             deployment.awaitReady(Duration.ofSeconds(40));
-            awaitConverged(Duration.ofSeconds(40));
+            deployment.awaitConverged(Duration.ofSeconds(40));
             assertEquals(List.of(), deployment.notices());
 
             ListReply list = one.list();
@@ -103,30 +102,10 @@ class DiskLossIT {
             assertEquals(new TreeSet<>(acknowledged), shown, "every acknowledged post, in the timelines of 1 and 4");
             // The same clients' sessions survived, and the cluster takes writes on both replicas again.
             assertEquals(Status.SUCCESS, four.post("after the disk loss").status());
-            awaitConverged(Duration.ofSeconds(20));
+            deployment.awaitConverged(Duration.ofSeconds(20));
         } catch (Throwable failure) {
             throw new AssertionError(failure.getMessage() + "\nstatus:\n" + deployment.statusText()
                     + deployment.logTails(40), failure);
         }
-    }
-
-    /** Both replicas of cluster 1 alive, agreeing on applied index and whole-state digest (bounded). */
-    private void awaitConverged(Duration timeout) throws Exception {
-        DeploymentProbe probe = new DeploymentProbe(Deployment.HOST, deployment.registryPort());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String lag = "not asked";
-        while (System.nanoTime() < deadline) {
-            try {
-                lag = probe.lag(true);
-                if (lag.isEmpty()) {
-                    return;
-                }
-            } catch (Exception e) {
-                lag = e.toString();
-            }
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
-        throw new AssertionError("cluster 1 did not converge within " + timeout.toSeconds() + " s: " + lag + "\n"
-                + probe.describe());
     }
 }

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 import tinysns.api.PostView;
 import tinysns.api.Status;
-import tinysns.cli.chaos.DeploymentProbe;
 
 /**
  * Issue 12 (DESIGN.md §11): three coordinator replicas keep the failover records in a Raft group; the leader decides,
@@ -113,7 +112,7 @@ class ReplicatedCoordinatorIT {
                 TimeUnit.MILLISECONDS.sleep(500);
             }
             assertEquals(newMaster, awaitMaster(), "the master did not change after the resume");
-            awaitConverged(Duration.ofSeconds(30));
+            deployment.awaitConverged(Duration.ofSeconds(30));
             Set<String> shown = texts(four.timeline(50));
             assertTrue(shown.containsAll(acknowledged), "every acknowledged post: " + shown);
         } catch (Throwable failure) {
@@ -162,23 +161,5 @@ class ReplicatedCoordinatorIT {
             out.add(p.text());
         }
         return out;
-    }
-
-    private void awaitConverged(Duration timeout) throws Exception {
-        DeploymentProbe probe = new DeploymentProbe(Deployment.HOST, deployment.registryPort());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String lag = "not asked";
-        while (System.nanoTime() < deadline) {
-            try {
-                lag = probe.lag(true);
-                if (lag.isEmpty()) {
-                    return;
-                }
-            } catch (Exception e) {
-                lag = e.toString();
-            }
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
-        throw new AssertionError("not converged within " + timeout.toSeconds() + " s: " + lag);
     }
 }

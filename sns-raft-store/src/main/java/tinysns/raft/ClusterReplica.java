@@ -13,8 +13,6 @@ import com.alipay.sofa.jraft.error.RaftError;
 import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.option.RaftOptions;
 import com.alipay.sofa.jraft.rpc.RpcServer;
-import com.alipay.sofa.jraft.rpc.impl.BoltRpcServer;
-import com.alipay.sofa.jraft.util.Endpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -135,23 +133,9 @@ public final class ClusterReplica implements AutoCloseable {
             throw new IllegalStateException(closed ? "replica closed" : "replica already started");
         }
         // Before anything opens: a key that cannot be used stops the start with nothing to undo.
-        if (options.tlsDir() != null) {
-            try {
-                tls = RaftTls.load(options.tlsDir());
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot use TLS on the Raft port: " + e.getMessage(), e);
-            }
-            RaftTls.requireFactory();
-        }
+        tls = RaftPeerSetup.loadTls(options.tlsDir());
         Path raftDir = options.dataDir().resolve("raft");
-        try {
-            // JRaft does not create the parent of its log directory (PITFALLS.md).
-            Files.createDirectories(raftDir.resolve("log"));
-            Files.createDirectories(raftDir.resolve("meta"));
-            Files.createDirectories(raftDir.resolve("snapshot"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create Raft directories under " + raftDir, e);
-        }
+        RaftPeerSetup.createDirectories(raftDir);
         RaftLogStorageTuning.ensureRegistered();
         store = RocksKvStore.open(options.dataDir().resolve("state"), options.store());
         stateMachine = new SnsRaftStateMachine(domain, store);
@@ -177,17 +161,7 @@ public final class ClusterReplica implements AutoCloseable {
         raftRpcExecutor = Executors.newFixedThreadPool(nodeOptions.getRaftRpcThreadPoolSize(),
                 daemonThreads("raft-rpc-" + self.getPort()));
         readExecutor = Executors.newFixedThreadPool(2, daemonThreads("raft-read-" + self.getPort()));
-        // JRaft's default RPC server listens on every interface; bind the configured host instead.
-        Endpoint endpoint = self.getEndpoint();
-        com.alipay.remoting.rpc.RpcServer boltServer =
-                new com.alipay.remoting.rpc.RpcServer(endpoint.getIp(), endpoint.getPort(), true);
-        if (tls != null) {
-            tls.configureServer(boltServer); // TLS only, client certificate required (RaftTls)
-        }
-        RpcServer rpcServer = new BoltRpcServer(boltServer);
-        // Peer-to-peer Raft requests only: JRaft's CLI processors (reset/add/remove peer, transfer leader, snapshot)
-        // would let anyone who reaches the port reconfigure the group; our reconfigurations are local calls.
-        RaftPortProcessors.register(rpcServer, raftRpcExecutor);
+        RpcServer rpcServer = RaftPeerSetup.raftPort(self, tls, raftRpcExecutor);
         groupService = new RaftGroupService(options.groupId(), self, nodeOptions, rpcServer);
         Node started;
         try {

@@ -14,16 +14,13 @@ import com.alipay.sofa.jraft.error.RaftError;
 import com.alipay.sofa.jraft.option.NodeOptions;
 import com.alipay.sofa.jraft.option.RaftOptions;
 import com.alipay.sofa.jraft.rpc.RpcServer;
-import com.alipay.sofa.jraft.rpc.impl.BoltRpcServer;
 import com.alipay.sofa.jraft.storage.snapshot.SnapshotReader;
 import com.alipay.sofa.jraft.storage.snapshot.SnapshotWriter;
-import com.alipay.sofa.jraft.util.Endpoint;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,23 +107,9 @@ public final class ReplicatedMap implements AutoCloseable {
         if (node != null || closed) {
             throw new IllegalStateException(closed ? "closed" : "already started");
         }
-        RaftTls tls = null;
-        if (options.tlsDir() != null) {
-            try {
-                tls = RaftTls.load(options.tlsDir());
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot use TLS on the Raft port: " + e.getMessage(), e);
-            }
-            RaftTls.requireFactory();
-        }
+        RaftTls tls = RaftPeerSetup.loadTls(options.tlsDir());
         Path raftDir = options.dataDir().resolve("raft");
-        try {
-            Files.createDirectories(raftDir.resolve("log"));
-            Files.createDirectories(raftDir.resolve("meta"));
-            Files.createDirectories(raftDir.resolve("snapshot"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create Raft directories under " + raftDir, e);
-        }
+        RaftPeerSetup.createDirectories(raftDir);
         RaftLogStorageTuning.ensureRegistered();
         // With TLS, the node's options carry the key to the Bolt client JRaft makes for this node (RaftTls.Factory).
         NodeOptions nodeOptions = tls == null ? new NodeOptions() : tls.nodeOptions();
@@ -149,14 +132,7 @@ public final class ReplicatedMap implements AutoCloseable {
         nodeOptions.setTimerPoolSize(1);
         nodeOptions.setRaftRpcThreadPoolSize(2);
         raftRpcExecutor = Executors.newFixedThreadPool(2, daemonThreads("coordinator-raft-rpc-" + self.getPort()));
-        Endpoint endpoint = self.getEndpoint();
-        com.alipay.remoting.rpc.RpcServer boltServer =
-                new com.alipay.remoting.rpc.RpcServer(endpoint.getIp(), endpoint.getPort(), true);
-        if (tls != null) {
-            tls.configureServer(boltServer);
-        }
-        RpcServer rpcServer = new BoltRpcServer(boltServer);
-        RaftPortProcessors.register(rpcServer, raftRpcExecutor);
+        RpcServer rpcServer = RaftPeerSetup.raftPort(self, tls, raftRpcExecutor);
         groupService = new RaftGroupService(options.groupId(), self, nodeOptions, rpcServer);
         Node started;
         try {

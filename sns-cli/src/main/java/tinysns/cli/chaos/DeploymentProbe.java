@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import tinysns.api.CoordinatorService;
+import tinysns.api.client.CoordinatorLocator;
 import tinysns.api.ProcessKind;
 import tinysns.api.ProcessStatus;
 import tinysns.api.ReplicaProbe;
@@ -22,33 +23,21 @@ import tinysns.api.rmi.RmiEndpoints;
  * state at the same applied index.
  */
 public final class DeploymentProbe {
-    private final String host;
-    private final int port;
-    private CoordinatorService coordinator;
+    /** One attempt to ask a coordinator replica: a paused one must not hold a convergence measurement. */
+    private static final long COORDINATOR_CALL_MILLIS = 2000;
+    private final CoordinatorLocator coordinators;
 
     public DeploymentProbe(String host, int port) {
-        this.host = host;
-        this.port = port;
+        this.coordinators = new CoordinatorLocator(host, port);
     }
 
     int clusterCount() throws RemoteException, NotBoundException {
-        return coordinator().clusterCount();
-    }
-
-    private CoordinatorService coordinator() throws RemoteException, NotBoundException {
-        if (coordinator == null) {
-            coordinator = RmiEndpoints.lookup(host, port, CoordinatorService.REGISTRY_NAME, CoordinatorService.class);
-        }
-        return coordinator;
+        return coordinators.call(COORDINATOR_CALL_MILLIS, CoordinatorService::clusterCount);
     }
 
     List<ProcessStatus> servers() throws RemoteException, NotBoundException {
-        try {
-            return coordinator().status().stream().filter(row -> row.id().kind() == ProcessKind.SERVER).toList();
-        } catch (RemoteException e) {
-            coordinator = null; // a restarted coordinator: look it up afresh next time
-            throw e;
-        }
+        return coordinators.call(COORDINATOR_CALL_MILLIS, CoordinatorService::status).stream()
+                .filter(row -> row.id().kind() == ProcessKind.SERVER).toList();
     }
 
     static ReplicaState state(ProcessStatus server) throws RemoteException, NotBoundException {
