@@ -438,7 +438,10 @@ public final class Failover {
         try {
             store.save(next);
         } catch (IOException e) {
-            LOG.error("Cannot write failover record {} ({}); decision postponed", next, why, e);
+            // Expected for a coordinator replica that was deposed and has not heard it yet (its save cannot commit),
+            // or a local disk that failed: one line, no stack trace; the decision is taken again on a later beat.
+            LOG.warn("Cannot write failover record {} ({}): {}; decision postponed", next,
+                    why == null ? "mark" : why, e.getMessage());
             return;
         }
         records.put(next.cluster(), next);
