@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -34,6 +35,9 @@ public final class Coordinator {
     private final RoutingTable table;
     private final FailureDetector detector;
     private final Failover failover;
+    private final ConfigStore store;
+    /** When this core first heard anything: a master it took over but has not heard yet is trusted until dead-after. */
+    private Long startedMillis;
 
     /**
      * @param store where the failover records of DESIGN.md §2 are kept; read here, so a coordinator that restarts
@@ -51,7 +55,13 @@ public final class Coordinator {
             throws IOException {
         this.table = new RoutingTable(clusterCount);
         this.detector = new FailureDetector(deadAfterMillis);
-        this.failover = new Failover(deadAfterMillis, suspectAfterMillis, Objects.requireNonNull(store, "store"));
+        this.store = Objects.requireNonNull(store, "store");
+        this.failover = new Failover(deadAfterMillis, suspectAfterMillis, store);
+        for (Map.Entry<Integer, Integer> e : store.loadSyncMasters().entrySet()) {
+            if (e.getKey() >= 1 && e.getKey() <= clusterCount && e.getValue() >= 1) {
+                table.preferSyncMaster(new ProcessId(ProcessKind.SYNC, e.getKey(), e.getValue()));
+            }
+        }
     }
 
     /** A coordinator whose failover records live in memory only (tests; a deployment without a data dir). */
@@ -151,14 +161,32 @@ public final class Coordinator {
      * every answer reflects liveness at the moment it is asked, whether or not a tick has run since.
      */
     private void advance(long nowMillis) {
+        if (startedMillis == null) {
+            startedMillis = nowMillis;
+        }
         for (ProcessId dead : detector.newlyDead(nowMillis)) {
             LOG.warn("{} is dead: no heartbeat for {} ms (dead after {} ms)", dead,
                     detector.ageMillis(dead, nowMillis), detector.deadAfterMillis());
         }
         for (int c = 1; c <= table.clusterCount(); c++) {
-            for (RoutingTable.RoleChange change : table.reassign(c, id -> detector.isAlive(id, nowMillis))) {
+            // A process never heard from counts as alive for dead-after: the master synchronizer this core took over
+            // keeps its role if it beats within that time (a new coordinator leader moves no role by itself).
+            for (RoutingTable.RoleChange change : table.reassign(c, id -> detector.isAlive(id, nowMillis)
+                    || !detector.known(id) && nowMillis - startedMillis <= detector.deadAfterMillis())) {
                 logChange(change);
+                if (change.kind() == ProcessKind.SYNC && change.after() != null) {
+                    saveSyncMaster(change.after());
+                }
             }
+        }
+    }
+
+    private void saveSyncMaster(ProcessId sync) {
+        try {
+            store.saveSyncMaster(sync.cluster(), sync.member());
+        } catch (IOException e) {
+            // Advisory: a deposed coordinator replica cannot save; the role still holds in this core.
+            LOG.warn("Cannot record {} as master synchronizer: {}", sync, e.getMessage());
         }
     }
 

@@ -94,6 +94,17 @@ public final class RoutingTable {
         return out;
     }
 
+    /** Starts with {@code sync} as its cluster's master synchronizer (the role as a previous coordinator left it). */
+    public void preferSyncMaster(ProcessId sync) {
+        checkCluster(sync.cluster());
+        if (sync.kind() != ProcessKind.SYNC) {
+            throw new IllegalArgumentException("not a synchronizer: " + sync);
+        }
+        if (masterSync[sync.cluster()] == null) {
+            masterSync[sync.cluster()] = sync;
+        }
+    }
+
     public Optional<ProcessId> master(int cluster, ProcessKind kind) {
         checkCluster(cluster);
         return Optional.ofNullable(kind == ProcessKind.SERVER ? masterServer[cluster] : masterSync[cluster]);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,6 +23,7 @@ import java.util.regex.Pattern;
 public final class FileConfigStore implements ConfigStore {
     private static final Pattern NAME = Pattern.compile("cluster-(\\d+)\\.record");
 
+    static final String SYNC_MASTERS_FILE = "sync-masters";
     private final Path dir;
 
     public FileConfigStore(Path dir) throws IOException {
@@ -53,9 +55,44 @@ public final class FileConfigStore implements ConfigStore {
 
     @Override
     public void save(ConfigRecord record) throws IOException {
-        Path target = dir.resolve("cluster-" + record.cluster() + ".record");
-        Path temp = dir.resolve("cluster-" + record.cluster() + ".record.tmp");
-        String text = ConfigRecordText.format(record);
+        writeAtomically("cluster-" + record.cluster() + ".record", ConfigRecordText.format(record));
+    }
+
+    /** {@code <dir>/sync-masters}: {@code <cluster>=<member>} lines. */
+    @Override
+    public synchronized Map<Integer, Integer> loadSyncMasters() throws IOException {
+        Path file = dir.resolve(SYNC_MASTERS_FILE);
+        Map<Integer, Integer> out = new TreeMap<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(in);
+        }
+        try {
+            for (String cluster : p.stringPropertyNames()) {
+                out.put(Integer.parseInt(cluster.trim()), Integer.parseInt(p.getProperty(cluster).trim()));
+            }
+        } catch (NumberFormatException e) {
+            throw new IOException("malformed " + file + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void saveSyncMaster(int cluster, int member) throws IOException {
+        Map<Integer, Integer> all = loadSyncMasters();
+        all.put(cluster, member);
+        StringBuilder text = new StringBuilder();
+        all.forEach((c, m) -> text.append(c).append('=').append(m).append('\n'));
+        writeAtomically(SYNC_MASTERS_FILE, text.toString());
+    }
+
+    /** Temp file, fsync, atomic rename, fsync of the directory: the old content or the new, never a torn mix. */
+    private void writeAtomically(String name, String text) throws IOException {
+        Path target = dir.resolve(name);
+        Path temp = dir.resolve(name + ".tmp");
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));

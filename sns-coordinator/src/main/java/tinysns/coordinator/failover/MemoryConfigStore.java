@@ -9,6 +9,7 @@ import java.util.TreeMap;
  */
 public final class MemoryConfigStore implements ConfigStore {
     private final Map<Integer, ConfigRecord> records = new TreeMap<>();
+    private final Map<Integer, Integer> syncMasters = new TreeMap<>();
 
     @Override
     public synchronized Map<Integer, ConfigRecord> loadAll() {
@@ -18,5 +19,15 @@ public final class MemoryConfigStore implements ConfigStore {
     @Override
     public synchronized void save(ConfigRecord record) {
         records.put(record.cluster(), record);
+    }
+
+    @Override
+    public synchronized Map<Integer, Integer> loadSyncMasters() {
+        return new TreeMap<>(syncMasters);
+    }
+
+    @Override
+    public synchronized void saveSyncMaster(int cluster, int member) {
+        syncMasters.put(cluster, member);
     }
 }

@@ -44,20 +44,46 @@ public final class ReplicatedConfigStore implements ConfigStore {
         return out;
     }
 
+    private static final String SYNC_MASTER_PREFIX = "sync-master-";
+
+    @Override
+    public Map<Integer, Integer> loadSyncMasters() throws IOException {
+        Map<Integer, Integer> out = new TreeMap<>();
+        for (Map.Entry<String, String> e : map.entries().entrySet()) {
+            if (e.getKey().startsWith(SYNC_MASTER_PREFIX)) {
+                try {
+                    out.put(Integer.parseInt(e.getKey().substring(SYNC_MASTER_PREFIX.length())),
+                            Integer.parseInt(e.getValue().trim()));
+                } catch (NumberFormatException bad) {
+                    throw new IOException("replicated " + e.getKey() + " is not a member number: " + e.getValue());
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void saveSyncMaster(int cluster, int member) throws IOException {
+        commit(SYNC_MASTER_PREFIX + cluster, Integer.toString(member), "master synchronizer " + cluster + "." + member);
+    }
+
     @Override
     public void save(ConfigRecord record) throws IOException {
+        commit(KEY_PREFIX + record.cluster(), ConfigRecordText.format(record), record.toString());
+    }
+
+    private void commit(String key, String value, String what) throws IOException {
         try {
-            map.put(KEY_PREFIX + record.cluster(), ConfigRecordText.format(record))
-                    .get(SAVE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            map.put(key, value).get(SAVE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new IOException("the coordinators did not commit " + record + ": " + e.getCause().getMessage(),
+            throw new IOException("the coordinators did not commit " + what + ": " + e.getCause().getMessage(),
                     e.getCause());
         } catch (TimeoutException e) {
-            throw new IOException("the coordinators did not commit " + record + " within " + SAVE_TIMEOUT_MILLIS
+            throw new IOException("the coordinators did not commit " + what + " within " + SAVE_TIMEOUT_MILLIS
                     + " ms (no majority?)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while saving " + record, e);
+            throw new IOException("interrupted while saving " + what, e);
         }
     }
 }

@@ -148,6 +148,32 @@ class CoordinatorTest {
         assertNull(coordinator.serverFor(1, 2600));
     }
 
+    /**
+     * DESIGN.md §11: the master synchronizer is kept in the store, so a coordinator that takes over (a new leader of the
+     * replicas, or a restart) keeps the role where it was, even if it hears the other synchronizer first; a master that
+     * never comes back is replaced after dead-after, and the new choice is stored.
+     */
+    @Test
+    void aCoordinatorThatTakesOverKeepsTheMasterSynchronizerItWasGiven() throws Exception {
+        tinysns.coordinator.failover.MemoryConfigStore store = new tinysns.coordinator.failover.MemoryConfigStore();
+        Coordinator first = new Coordinator(3, DEAD_AFTER_MILLIS, store);
+        first.onHeartbeat(plain(sync(1, 1)), 0);
+        first.onHeartbeat(plain(sync(1, 2)), 0);
+        assertEquals(Role.MASTER, first.onHeartbeat(plain(sync(1, 1)), 100).role());
+        assertEquals(java.util.Map.of(1, 1), store.loadSyncMasters());
+
+        Coordinator next = new Coordinator(3, DEAD_AFTER_MILLIS, store);
+        assertEquals(Role.SLAVE, next.onHeartbeat(plain(sync(1, 2)), 5000).role(), "heard first, still the slave");
+        assertEquals(Role.MASTER, next.onHeartbeat(plain(sync(1, 1)), 5100).role());
+
+        // The stored master never beats to this one: after dead-after the other takes over, and that is stored.
+        Coordinator third = new Coordinator(3, DEAD_AFTER_MILLIS, store);
+        assertEquals(Role.SLAVE, third.onHeartbeat(plain(sync(1, 2)), 9000).role());
+        assertEquals(Role.SLAVE, third.onHeartbeat(plain(sync(1, 2)), 9000 + DEAD_AFTER_MILLIS).role());
+        assertEquals(Role.MASTER, third.onHeartbeat(plain(sync(1, 2)), 9001 + DEAD_AFTER_MILLIS).role());
+        assertEquals(java.util.Map.of(1, 2), store.loadSyncMasters());
+    }
+
     @Test
     void tickPromotesSyncWithoutWaitingForItsHeartbeat() {
         beat(plain(sync(2, 1)), 0);

@@ -213,6 +213,11 @@ class FailoverScenarioTest {
         Files.writeString(dir.resolve("cluster-4.record"), "cluster=4\nepoch=3\nvoters=" + ADDR_A + "\n");
         assertEquals(new ConfigRecord(4, 3, List.of(ADDR_A)), new FileConfigStore(dir).loadAll().get(4));
         Files.delete(dir.resolve("cluster-4.record"));
+        // The master synchronizers survive a restart too.
+        store.saveSyncMaster(2, 2);
+        store.saveSyncMaster(1, 1);
+        assertEquals(Map.of(1, 1, 2, 2), new FileConfigStore(dir).loadSyncMasters());
+        Files.delete(dir.resolve(FileConfigStore.SYNC_MASTERS_FILE));
         try (var files = Files.list(dir)) {
             assertEquals(List.of("cluster-1.record", "cluster-2.record"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "no temp file left behind");
