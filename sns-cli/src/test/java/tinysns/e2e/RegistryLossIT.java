@@ -88,6 +88,44 @@ class RegistryLossIT {
         }
     }
 
+    /**
+     * The registry of the coordinator leader dies, the leader itself lives: followers reach the leader through that
+     * registry, so it hands leadership to another replica, and a new client given the list logs in.
+     */
+    @Test
+    void aLeaderWhoseRegistryDiesHandsLeadershipOn() throws Exception {
+        try (ScriptDeployment deployment = ScriptDeployment.create("RegistryLossIT-leader")) {
+            deployment.up("--coordinators", "3");
+            int base = deployment.registryPort();
+            List<CoordinatorLocator.Address> all = List.of(new CoordinatorLocator.Address(ScriptDeployment.HOST, base),
+                    new CoordinatorLocator.Address(ScriptDeployment.HOST, base + 10),
+                    new CoordinatorLocator.Address(ScriptDeployment.HOST, base + 20));
+            try {
+                int leader = leaderReplica(base);
+                ProcessHandle registry = deployment.processes().get(leader == 1 ? "rmiregistry" : "rmiregistry-" + leader);
+                registry.destroyForcibly();
+                registry.onExit().get(10, TimeUnit.SECONDS);
+                long killedAt = System.nanoTime();
+                try (WorkloadUser fresh = new WorkloadUser(all, 5, 30_000).login()) {
+                    assertEquals(Status.SUCCESS, fresh.post("after the leader's registry died").status());
+                }
+                int next = leaderReplica(base);
+                // Not only found elsewhere: the old leader gave leadership up itself (a follower's cached stub of it
+                // could otherwise hide a leader nobody new can find).
+                java.nio.file.Path log = deployment.runDir().resolve("logs/"
+                        + (leader == 1 ? "coordinator" : "coordinator-" + leader) + ".log");
+                assertTrue(java.nio.file.Files.readString(log).contains("hands leadership of coordinator"),
+                        "replica " + leader + " handed leadership on (" + log + ")");
+                assertTrue(next != leader, "leadership moved off replica " + leader + " (now " + next + ")");
+                System.out.println("RegistryLossIT: the registry of leader " + leader + " killed; replica " + next
+                        + " leads, a new client posted " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt)
+                        + " ms later");
+            } catch (Throwable failure) {
+                throw new AssertionError(failure.getMessage() + deployment.logTails(25), failure);
+            }
+        }
+    }
+
     /** 1, 2 or 3: the replica whose registry holds a leader-only object that answers. */
     private static int leaderReplica(int base) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

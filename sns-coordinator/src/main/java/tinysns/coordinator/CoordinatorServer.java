@@ -234,6 +234,11 @@ public final class CoordinatorServer implements AutoCloseable {
                 LOG.warn("The registry at {}:{} does not answer ({}); binding again when it is back",
                         options.host(), options.registryPort(), e.getClass().getSimpleName());
             }
+            // A leader nobody can find (followers reach it through this registry) must not stay leader: measured in
+            // RegistryLossIT, a replica whose registry was dead became leader and no call could reach it for 13 s.
+            if (replicated != null && service.leading()) {
+                replicated.handOffLeadership();
+            }
         } catch (RuntimeException e) {
             LOG.error("Registry check failed", e);
         }

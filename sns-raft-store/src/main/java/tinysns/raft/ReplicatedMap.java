@@ -208,6 +208,21 @@ public final class ReplicatedMap implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Asks this leader to hand leadership to the most up-to-date other replica (JRaft's transferLeadershipTo with
+     * ANY_PEER, through TimeoutNow). Returns whether the transfer started; false when this replica does not lead or
+     * no other replica can take over now.
+     */
+    public boolean handOffLeadership() {
+        Node current = node;
+        if (current == null || leaderTerm <= 0) {
+            return false;
+        }
+        Status status = current.transferLeadershipTo(PeerId.ANY_PEER);
+        LOG.info("{} hands leadership of {} to another replica: {}", self, options.groupId(), status);
+        return status.isOk();
+    }
+
     /** The applied map (a copy). */
     public Map<String, String> entries() {
         synchronized (map) {
