@@ -9,7 +9,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import tinysns.api.CoordinatorService;
 import tinysns.api.ProcessStatus;
 import tinysns.api.client.CoordinatorLocator;
 import tinysns.api.rmi.RmiTransport;
@@ -34,36 +33,31 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin
     CoordinatorAddressOptions coordinator;
 
+    /** One attempt at one coordinator replica (the whole table, from the leader). */
+    private static final long STATUS_CALL_MILLIS = 5000;
+
+    /** What one coordinator answered. */
+    private record View(int clusters, List<ProcessStatus> rows, List<String> notices, List<String> replicas) {
+    }
+
     @Override
     public Integer call() {
         tinysns.api.rmi.RmiTimeouts.install(5000);
-        List<ProcessStatus> rows;
-        List<String> notices;
-        List<String> replicas;
-        int clusters;
         CoordinatorLocator locator = new CoordinatorLocator(coordinator.addresses());
-        Exception last = null;
-        // Any replica answers (followers forward to the leader); try each given or learned one once.
-        for (int attempt = 0; ; attempt++) {
-            CoordinatorService service = null;
-            try {
-                service = locator.service();
-                clusters = service.clusterCount();
-                rows = service.status();
-                notices = service.notices();
-                replicas = service.coordinators();
-                break;
-            } catch (RemoteException | NotBoundException e) {
-                locator.failed(service);
-                last = e;
-                if (attempt >= locator.addresses().size()) {
-                    System.err.println("cannot reach the coordinator at " + String.join(",",
-                            locator.addresses().stream().map(Object::toString).toList()) + ": "
-                            + RmiTransport.describe(last));
-                    return 1;
-                }
-            }
+        View view;
+        try {
+            // Any replica answers (followers forward to the leader): each given or learned one is tried in turn.
+            view = locator.call(STATUS_CALL_MILLIS, c -> new View(c.clusterCount(), c.status(), c.notices(),
+                    c.coordinators()));
+        } catch (RemoteException | NotBoundException e) {
+            System.err.println("cannot reach the coordinator at " + String.join(",",
+                    locator.addresses().stream().map(Object::toString).toList()) + ": " + RmiTransport.describe(e));
+            return 1;
         }
+        int clusters = view.clusters();
+        List<ProcessStatus> rows = view.rows();
+        List<String> notices = view.notices();
+        List<String> replicas = view.replicas();
         System.out.println("Coordinator " + locator.current() + ", " + clusters + " clusters"
                 + (replicas.size() > 1 ? "; coordinator replicas " + String.join(",", replicas) : ""));
         System.out.print(StatusTable.render(rows));
