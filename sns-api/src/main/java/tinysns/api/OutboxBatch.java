@@ -4,5 +4,5 @@ import java.io.Serializable;
 import java.util.List;
 
 /** Consecutive events of one cluster's outbox, and the outbox's head when it was read. */
-public record OutboxBatch(Status status, int originCluster, List<SyncEvent> events, long head) implements Serializable {
+public record OutboxBatch(Status status, int originCluster, List<SyncEvent> events, long head) implements Serializable, Outcome {
 }

@@ -3,6 +3,9 @@ package tinysns.api;
 import java.rmi.Remote;
 import java.rmi.RemoteException;
 
+import tinysns.api.rmi.Bound;
+import tinysns.api.rmi.CallKind;
+
 /**
  * The synchronization endpoints of a cluster's master server (DESIGN.md §4). Every call presents the deployment's
  * shared secret; a slave answers {@link Status#NOT_MASTER}.
@@ -12,6 +15,7 @@ public interface SyncService extends Remote {
      * Events of this cluster's outbox from {@code fromSeq} on, at most {@code max}. If none is committed yet, waits up
      * to {@code waitMillis} for one (long poll) and returns as soon as one is.
      */
+    @Bound(value = CallKind.LONG_POLL, waitArg = 3)
     OutboxBatch readOutbox(String secret, long fromSeq, int max, long waitMillis) throws RemoteException;
 
     /**
@@ -21,8 +25,10 @@ public interface SyncService extends Remote {
      *
      * @return the cursor for {@code originCluster} after the call, in {@link Reply#postSeq()}
      */
+    @Bound(CallKind.WRITE)
     Reply ingest(String secret, int originCluster, java.util.List<SyncEvent> events) throws RemoteException;
 
     /** The highest outbox number of {@code originCluster} applied here (0 if none). */
+    @Bound(CallKind.READ)
     long cursor(String secret, int originCluster) throws RemoteException;
 }

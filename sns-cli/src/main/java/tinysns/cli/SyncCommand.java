@@ -66,7 +66,7 @@ public final class SyncCommand implements Callable<Integer> {
     /** The cluster, from --cluster or -i. */
     public int effectiveCluster() {
         resolve();
-        return courseId != null ? (courseId - 1) % clusters + 1 : cluster;
+        return courseId != null ? tinysns.api.Clusters.homeOf(courseId, clusters) : cluster;
     }
 
     /** The synchronizer's number within its cluster, from --id or -i. */
@@ -80,7 +80,7 @@ public final class SyncCommand implements Callable<Integer> {
     }
 
     public int effectivePort() {
-        return port != null ? port : effectiveCluster() * 10000 + 200 + effectiveId() - 1;
+        return port != null ? port : tinysns.api.Clusters.syncPort(effectiveCluster(), effectiveId());
     }
 
     public String coordinatorHost() {

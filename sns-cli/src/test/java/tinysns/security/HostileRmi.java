@@ -120,15 +120,16 @@ final class HostileRmi {
      * the carrier's result type is void, so a result is not read) or throws what the call threw.
      */
     static Object invoke(Remote stub, Method real, Object... arguments) throws Exception {
-        return ref(stub).invoke(stub, carrier(real), arguments, methodHash(real));
+        return ref(stub).invoke(tinysns.api.rmi.BoundedStubs.unwrap(stub), carrier(real), arguments, methodHash(real));
     }
 
     /** Calls {@code method} by hand through the stub's reference, typed as the stub itself would. */
     static Object invokeTyped(Remote stub, Method method, Object... arguments) throws Exception {
-        return ref(stub).invoke(stub, method, arguments, methodHash(method));
+        return ref(stub).invoke(tinysns.api.rmi.BoundedStubs.unwrap(stub), method, arguments, methodHash(method));
     }
 
-    private static RemoteRef ref(Remote stub) {
+    private static RemoteRef ref(Remote bounded) {
+        Remote stub = tinysns.api.rmi.BoundedStubs.unwrap(bounded); // the RMI stub inside the bounded wrapper
         if (stub instanceof RemoteObject remote) { // a registry stub (RegistryImpl_Stub)
             return remote.getRef();
         }

@@ -29,6 +29,7 @@ import tinysns.api.SyncEvent;
 import tinysns.api.SyncService;
 import tinysns.api.TimelineListener;
 import tinysns.api.TimelineReply;
+import tinysns.api.rmi.BoundedStubs;
 import tinysns.api.rmi.RmiEndpoints;
 import tinysns.domain.Applied;
 import tinysns.domain.Command;
@@ -228,7 +229,8 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
                 return Status.CALLBACK_REFUSED;
             }
         }
-        push.subscribe(userId, listener, () -> replica.readLocal(kv -> after == null
+        // Every push is bounded as a CALLBACK: a client that is paused or cut off holds a sender for that long, no more.
+        push.subscribe(userId, BoundedStubs.wrap(TimelineListener.class, listener), () -> replica.readLocal(kv -> after == null
                 ? machine.timelineNewerThan(kv, userId, Long.MIN_VALUE, TIMELINE_ENTRY_POSTS)
                 : machine.timelineNewerThan(kv, userId, after.createdMillis() - RESUBSCRIBE_WINDOW_MILLIS,
                 SnsStateMachine.MAX_TIMELINE_READ)));

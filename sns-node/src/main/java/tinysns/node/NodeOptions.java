@@ -53,11 +53,11 @@ public record NodeOptions(int cluster, int id, int clusterCount, String host, in
     }
 
     public static int defaultServicePort(int cluster, int id) {
-        return cluster * 10000 + id - 1;
+        return tinysns.api.Clusters.nodePort(cluster, id);
     }
 
     public static int defaultRaftPort(int cluster, int id) {
-        return cluster * 10000 + 100 + id - 1;
+        return tinysns.api.Clusters.raftPort(cluster, id);
     }
 
     public String raftAddress() {

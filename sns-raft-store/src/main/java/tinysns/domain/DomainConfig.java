@@ -38,8 +38,9 @@ public record DomainConfig(int clusterId, int clusterCount, int maxPostChars, lo
         return homeCluster(userId, clusterCount);
     }
 
+    /** {@link tinysns.api.Clusters#homeOf}, or 0 for what is no user id: the state machine never throws on input. */
     public static int homeCluster(long userId, int clusterCount) {
-        return (int) ((userId - 1) % clusterCount) + 1;
+        return userId < 1 ? 0 : tinysns.api.Clusters.homeOf(userId, clusterCount);
     }
 
     public boolean isLocal(long userId) {

@@ -1,11 +1,9 @@
 package tinysns.sync;
 
-import java.rmi.Remote;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,11 +15,9 @@ import tinysns.api.HeartbeatReply;
 import tinysns.api.ProcessId;
 import tinysns.api.ProcessKind;
 import tinysns.api.Role;
-import tinysns.api.ServerAddress;
+import tinysns.api.client.ClusterMasters;
 import tinysns.api.client.CoordinatorLocator;
 import tinysns.api.SyncReport;
-import tinysns.api.SyncService;
-import tinysns.api.rmi.RmiEndpoints;
 import tinysns.api.rmi.RmiTransport;
 
 /**
@@ -34,10 +30,10 @@ public final class Synchronizer implements AutoCloseable {
     private final SyncOptions options;
     private final ProcessId id;
     private final ScheduledExecutorService timer;
-    private final Map<Integer, SyncService> masterCache = new ConcurrentHashMap<>();
     private final List<TargetPump> pumps = new ArrayList<>();
     private final List<Thread> pumpThreads = new ArrayList<>();
     private final CoordinatorLocator coordinators;
+    private final ClusterMasters masters;
     private Role role;
     private boolean connected;
     /** Set once the coordinator has refused our secret, so the refusal is logged once, not on every beat. */
@@ -48,6 +44,7 @@ public final class Synchronizer implements AutoCloseable {
     public Synchronizer(SyncOptions options) {
         this.options = options;
         this.coordinators = new CoordinatorLocator(options.coordinators());
+        this.masters = new ClusterMasters(coordinators);
         this.id = new ProcessId(ProcessKind.SYNC, options.cluster(), options.id());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "heartbeat-" + id);
@@ -111,7 +108,7 @@ public final class Synchronizer implements AutoCloseable {
         if (newRole == Role.MASTER) {
             for (int target = 1; target <= clusterCount; target++) {
                 if (target != options.cluster()) {
-                    TargetPump pump = new TargetPump(options.cluster(), target, options, new CoordinatorMasters());
+                    TargetPump pump = new TargetPump(options.cluster(), target, options, masters);
                     Thread t = new Thread(pump, "sync-" + options.cluster() + "-to-" + target);
                     t.setDaemon(true);
                     pumps.add(pump);
@@ -151,32 +148,5 @@ public final class Synchronizer implements AutoCloseable {
             stopPumps();
         }
         log.info("{} stopped", id);
-    }
-
-    /** One attempt to ask a coordinator replica for a cluster's master. */
-    private static final long MASTER_LOOKUP_MILLIS = 2000;
-
-    /** Masters as the coordinator names them, cached until a failure. */
-    private final class CoordinatorMasters implements TargetPump.Masters {
-        @Override
-        public SyncService master(int cluster) throws Exception {
-            SyncService cached = masterCache.get(cluster);
-            if (cached != null) {
-                return cached;
-            }
-            ServerAddress address = coordinators.call(MASTER_LOOKUP_MILLIS, c -> c.getClusterMaster(cluster));
-            if (address == null) {
-                return null;
-            }
-            Remote stub = RmiEndpoints.registry(address.host(), address.port()).lookup(address.registryName());
-            SyncService service = (SyncService) stub;
-            masterCache.put(cluster, service);
-            return service;
-        }
-
-        @Override
-        public void forget(int cluster) {
-            masterCache.remove(cluster);
-        }
     }
 }

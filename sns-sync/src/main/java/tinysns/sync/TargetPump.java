@@ -7,6 +7,7 @@ import tinysns.api.OutboxBatch;
 import tinysns.api.Reply;
 import tinysns.api.Status;
 import tinysns.api.SyncService;
+import tinysns.api.client.ClusterMasters;
 
 /**
  * Copies this cluster's outbox into one other cluster, in order, exactly once (DESIGN.md §4). Its only state is the
@@ -17,25 +18,18 @@ import tinysns.api.SyncService;
 final class TargetPump implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(TargetPump.class);
     private static final long BACKOFF_MIN_MILLIS = 50;
-    private static final long BACKOFF_MAX_MILLIS = 2_000;
-
-    /** Finds the current master server of a cluster, or null. */
-    interface Masters {
-        SyncService master(int cluster) throws Exception;
-
-        /** Forget what is cached for the cluster after a failure. */
-        void forget(int cluster);
-    }
+    /** A failover completes ~2.5 s after a master stops; a longer pause would only add to the time to resume. */
+    private static final long BACKOFF_MAX_MILLIS = 250;
 
     private final int origin;
     private final int target;
     private final SyncOptions options;
-    private final Masters masters;
+    private final ClusterMasters masters;
     private final AtomicLong cursor = new AtomicLong(-1);
     private final AtomicLong head = new AtomicLong();
     private volatile boolean running = true;
 
-    TargetPump(int origin, int target, SyncOptions options, Masters masters) {
+    TargetPump(int origin, int target, SyncOptions options, ClusterMasters masters) {
         this.origin = origin;
         this.target = target;
         this.options = options;
@@ -63,13 +57,15 @@ final class TargetPump implements Runnable {
         long backoff = BACKOFF_MIN_MILLIS;
         boolean failing = false;
         while (running && !Thread.currentThread().isInterrupted()) {
+            ClusterMasters.Master into = null;
+            ClusterMasters.Master from = null;
             try {
-                SyncService into = masters.master(target);
-                SyncService from = masters.master(origin);
+                into = masters.master(target);
+                from = masters.master(origin);
                 if (into == null || from == null) {
                     throw new IllegalStateException("no live master for cluster " + (into == null ? target : origin));
                 }
-                long at = into.cursor(options.secret(), origin);
+                long at = into.as(SyncService.class).cursor(options.secret(), origin);
                 cursor.set(at);
                 if (failing) {
                     log.info("sync {}->{} resumed at cursor {}", origin, target, at);
@@ -89,8 +85,12 @@ final class TargetPump implements Runnable {
                             e.toString());
                     failing = true;
                 }
-                masters.forget(target);
-                masters.forget(origin);
+                // Only the side that failed is to blame; either may be null (not found) or innocent.
+                if (e instanceof TargetFailure tf) {
+                    masters.failed(tf.side, tf.getCause());
+                } else if (into != null && from != null && e instanceof java.rmi.RemoteException) {
+                    masters.failed(into, e);
+                }
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException ie) {
@@ -102,12 +102,36 @@ final class TargetPump implements Runnable {
         }
     }
 
-    /** Long-polls the origin and ingests into the target until something fails. */
-    private void pump(SyncService from, SyncService into, long at) throws Exception {
+    /** A failed call, with the master it went to. */
+    private static final class TargetFailure extends Exception {
+        final ClusterMasters.Master side;
+
+        TargetFailure(ClusterMasters.Master side, Exception cause) {
+            super(side.address() + ": " + cause, cause);
+            this.side = side;
+        }
+    }
+
+    /**
+     * Long-polls the origin and ingests into the target until something fails. Each call is bounded by its kind
+     * (the long poll by its wait plus a second), so a paused or cut-off master is given up within about two seconds.
+     */
+    private void pump(ClusterMasters.Master fromMaster, ClusterMasters.Master intoMaster, long at) throws Exception {
+        SyncService from = fromMaster.as(SyncService.class);
+        SyncService into = intoMaster.as(SyncService.class);
         long next = at + 1;
         while (running) {
-            OutboxBatch batch = from.readOutbox(options.secret(), next, options.batchMax(),
-                    options.pollWait().toMillis());
+            OutboxBatch batch;
+            try {
+                batch = from.readOutbox(options.secret(), next, options.batchMax(), options.pollWait().toMillis());
+            } catch (java.rmi.RemoteException e) {
+                throw new TargetFailure(fromMaster, e);
+            }
+            if (batch.status() == Status.NOT_MASTER) {
+                masters.notMaster(fromMaster);
+                throw new IllegalStateException("cluster " + origin + "'s master " + fromMaster.address()
+                        + " is no longer the master");
+            }
             if (batch.status() != Status.SUCCESS) {
                 throw new IllegalStateException("reading cluster " + origin + "'s outbox: " + batch.status());
             }
@@ -115,7 +139,17 @@ final class TargetPump implements Runnable {
             if (batch.events().isEmpty()) {
                 continue;
             }
-            Reply reply = into.ingest(options.secret(), origin, batch.events());
+            Reply reply;
+            try {
+                reply = into.ingest(options.secret(), origin, batch.events());
+            } catch (java.rmi.RemoteException e) {
+                throw new TargetFailure(intoMaster, e);
+            }
+            if (reply.status() == Status.NOT_MASTER) {
+                masters.notMaster(intoMaster);
+                throw new IllegalStateException("cluster " + target + "'s master " + intoMaster.address()
+                        + " is no longer the master");
+            }
             if (reply.status() != Status.SUCCESS) {
                 throw new IllegalStateException("cluster " + target + " refused events " + next + "..: "
                         + reply.status() + (reply.detail() == null ? "" : " (" + reply.detail() + ")"));

@@ -7,16 +7,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import tinysns.api.CoordinatorService;
+import tinysns.api.rmi.CallDeadline;
 import tinysns.api.rmi.RmiEndpoints;
+import tinysns.api.rmi.RmiTransport;
 
 /**
  * How a process reaches the coordinator when there may be several replicas (DESIGN.md §11): a list of registry
@@ -25,11 +19,9 @@ import tinysns.api.rmi.RmiEndpoints;
  * given only {@code -k 9000} still reaches the other replicas when 9000 is gone. Any replica serves (followers
  * forward to the leader), so no caller needs to know which one leads.
  *
- * <p>{@link #call} bounds every attempt (lookup and call) by its own deadline, whatever the JVM's RMI timeouts: a
- * coordinator that is paused or cut off accepts the TCP connection and then answers nothing, and a heartbeat thread
- * that waited for it would stop the node's failover evidence for as long. An abandoned attempt finishes in the
- * background within the JVM's RMI timeouts; at most {@value #MAX_IN_FLIGHT} may be pending, after which attempts
- * fail at once rather than pile up threads.
+ * <p>{@link #call} bounds every attempt (lookup and call) by its own {@link CallDeadline}, shorter than the call kind's
+ * when the caller needs it (a heartbeat): a coordinator that is paused or cut off accepts the TCP connection and then
+ * answers nothing, and a heartbeat thread that waited for it would stop the node's failover evidence for as long.
  */
 public final class CoordinatorLocator {
     /** One registry address. */
@@ -66,20 +58,11 @@ public final class CoordinatorLocator {
         T run(CoordinatorService coordinator) throws RemoteException;
     }
 
-    static final int MAX_IN_FLIGHT = 4;
-    private static final AtomicInteger THREADS = new AtomicInteger();
-
     private final Set<Address> addresses = new LinkedHashSet<>();
     private List<Address> order;
     private int next;
     private CoordinatorService current;
     private Address currentAddress;
-    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "coordinator-call-" + THREADS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
-    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
 
     public CoordinatorLocator(List<Address> addresses) {
         if (addresses.isEmpty()) {
@@ -227,44 +210,20 @@ public final class CoordinatorLocator {
         T run() throws RemoteException, NotBoundException;
     }
 
+    /** Runs {@code attempt} under a {@link CallDeadline} of {@code millis}: lookup and call, in this thread. */
     private <T> T bounded(long millis, Attempt<T> attempt) throws RemoteException, NotBoundException {
-        if (!inFlight.tryAcquire()) {
-            throw new RemoteException("the coordinator has not answered " + MAX_IN_FLIGHT + " earlier calls yet");
-        }
-        Future<T> future;
         try {
-            future = pool.submit(() -> {
-                try {
-                    return attempt.run();
-                } finally {
-                    inFlight.release();
-                }
-            });
-        } catch (RuntimeException e) {
-            inFlight.release();
-            throw new RemoteException("cannot call the coordinator: " + e, e);
-        }
-        try {
-            return future.get(millis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new RemoteException("the coordinator at " + current() + " did not answer within " + millis + " ms");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RemoteException re) {
-                throw re;
+            return CallDeadline.within(millis, attempt::run);
+        } catch (RemoteException e) {
+            if (RmiTransport.timedOut(e)) {
+                throw new RemoteException("the coordinator at " + current() + " did not answer within " + millis
+                        + " ms", e);
             }
-            if (cause instanceof NotBoundException nb) {
-                throw nb;
-            }
-            if (cause instanceof RuntimeException rt) {
-                throw rt;
-            }
-            throw new RemoteException("coordinator call failed: " + cause, cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            future.cancel(true);
-            throw new RemoteException("interrupted while calling the coordinator", e);
+            throw e;
+        } catch (NotBoundException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new RemoteException("coordinator call failed: " + e, e);
         }
     }
 }

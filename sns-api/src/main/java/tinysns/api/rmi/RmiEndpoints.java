@@ -51,8 +51,8 @@ public final class RmiEndpoints {
             // reach the filter as classes (only the client socket factory inside does, hence the TLS line below).
             "java.lang.reflect.Proxy", "jdk.proxy*", "java.rmi.server.RemoteObjectInvocationHandler",
             "java.rmi.server.RemoteObject",
-            // With --tls every stub, callbacks included, carries the client half of RmiTransport.
-            "javax.rmi.ssl.SslRMIClientSocketFactory");
+            // Every stub, callbacks included, carries the client half of RmiTransport (TCP or TLS, bounded reads).
+            "tinysns.api.rmi.BoundedClientSockets");
 
     /**
      * Exceptions that legitimately come back from a call, and what a {@link Throwable} consists of on the wire (its
@@ -249,14 +249,19 @@ public final class RmiEndpoints {
         return LocateRegistry.createRegistry(port, RmiTransport.clientSockets(), RmiTransport.serverSockets(host));
     }
 
+    /** The registry at {@code host:port}; each of its calls is bounded as a {@link CallKind#LOOKUP}. */
     public static Registry registry(String host, int port) throws RemoteException {
-        return LocateRegistry.getRegistry(host, port, RmiTransport.clientSockets());
+        return BoundedStubs.registry(LocateRegistry.getRegistry(host, port, RmiTransport.clientSockets()));
     }
 
-    /** Looks a name up in the registry at {@code host:port}. */
+    /** Looks a name up in the registry at {@code host:port}: a stub whose calls are bounded by their {@link Bound}. */
     public static <T extends Remote> T lookup(String host, int port, String name, Class<T> type)
             throws RemoteException, NotBoundException {
-        return type.cast(registry(host, port).lookup(name));
+        Remote stub = registry(host, port).lookup(name);
+        if (!type.isInstance(stub)) {
+            throw new NotBoundException(name + " at " + host + ":" + port + " is not a " + type.getSimpleName());
+        }
+        return BoundedStubs.wrap(type, stub);
     }
 
     /** A server socket factory that binds to one address (RMI's default binds to all of them). */

@@ -28,6 +28,11 @@ public final class RmiTimeouts {
         setIfAbsent("sun.rmi.transport.tcp.responseTimeout", Long.toString(responseMillis));
     }
 
+    /** The TCP connect bound of {@link BoundedClientSockets}: {@code sun.rmi.transport.proxy.connectTimeout}. */
+    static int connectMillis() {
+        return Integer.getInteger("sun.rmi.transport.proxy.connectTimeout", Integer.parseInt(CONNECT_MILLIS));
+    }
+
     private static void setIfAbsent(String property, String value) {
         if (System.getProperty(property) == null) {
             System.setProperty(property, value);

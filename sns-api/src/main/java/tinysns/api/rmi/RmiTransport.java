@@ -20,7 +20,6 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
-import javax.rmi.ssl.SslRMIClientSocketFactory;
 
 /**
  * How this process's RMI connections travel: plain TCP (the default) or TLS with mutual authentication. Chosen once
@@ -33,7 +32,7 @@ import javax.rmi.ssl.SslRMIClientSocketFactory;
  * client certificate: only holders of the deployment's key can talk to any endpoint at all. The password is read
  * from a file, never from the command line, so it does not show in {@code ps}.
  *
- * <p>Clients use the JDK's {@link SslRMIClientSocketFactory} (the factory travels inside every stub, so whoever
+ * <p>Clients use {@link BoundedClientSockets} (the factory travels inside every stub, so whoever
  * calls a TLS object speaks TLS); it takes {@code SSLSocketFactory.getDefault()} once, on first use, which is why
  * {@link #useTls} installs the deployment's context as the JVM default before any RMI traffic. Servers use
  * {@link TlsServerSocketFactory}: like the JDK's {@code SslRMIServerSocketFactory}, but bound to one address.
@@ -135,9 +134,9 @@ public final class RmiTransport {
         }
     }
 
-    /** The client half: null for plain TCP (RMI's default), else the JDK's SSL factory. */
+    /** The client half: TCP or TLS, with bounded connects and per-call read bounds ({@link CallDeadline}). */
     static RMIClientSocketFactory clientSockets() {
-        return tls == null ? null : new SslRMIClientSocketFactory();
+        return new BoundedClientSockets(tls != null);
     }
 
     /** The server half, listening on {@code host} only. */
@@ -184,5 +183,19 @@ public final class RmiTransport {
         }
         String top = failure.getClass().getSimpleName();
         return root == failure || top.equals(root.getClass().getSimpleName()) ? reason : top + " (" + reason + ")";
+    }
+
+    /**
+     * True when {@code failure} is a call that passed its bound (a read or connect timeout somewhere in its causes):
+     * the peer is silent — paused, cut off or overloaded — rather than gone.
+     */
+    public static boolean timedOut(Throwable failure) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < MAX_CAUSES; t = t.getCause(), depth++) {
+            if (t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

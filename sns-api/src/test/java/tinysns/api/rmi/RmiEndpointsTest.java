@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import javax.rmi.ssl.SslRMIClientSocketFactory;
 
 import org.junit.jupiter.api.Test;
 
@@ -139,7 +138,7 @@ class RmiEndpointsTest {
         TimelineListener listener = posts -> { };
         Remote plain = UnicastRemoteObject.exportObject(listener, 0);
         TimelineListener second = posts -> { };
-        Remote tls = UnicastRemoteObject.exportObject(second, 0, new SslRMIClientSocketFactory(), null);
+        Remote tls = UnicastRemoteObject.exportObject(second, 0, new BoundedClientSockets(true), null);
         try {
             assertInstanceOf(TimelineListener.class, roundTrip(plain, RmiEndpoints.PROCESS_FILTER));
             assertInstanceOf(TimelineListener.class, roundTrip(tls, RmiEndpoints.PROCESS_FILTER));
@@ -189,7 +188,7 @@ class RmiEndpointsTest {
         Remote plain = UnicastRemoteObject.exportObject(listener, 0);
         Remote withFactories = RmiEndpoints.export(second, "127.0.0.1", 0);
         TimelineListener third = posts -> { };
-        Remote tls = UnicastRemoteObject.exportObject(third, 0, new SslRMIClientSocketFactory(), null);
+        Remote tls = UnicastRemoteObject.exportObject(third, 0, new BoundedClientSockets(true), null);
         try {
             assertEquals(expected, RmiEndpoints.endpointHost(plain), "UnicastRef");
             assertEquals(expected, RmiEndpoints.endpointHost(withFactories), "UnicastRef2 without a client factory");

@@ -50,9 +50,11 @@ class RmiTransportTest {
     private final List<Remote> exported = new ArrayList<>();
 
     interface Echo extends Remote {
+        @Bound(CallKind.READ)
         String echo(String text) throws RemoteException;
 
         /** Calls {@code listener} back: a stub as an argument (through the allow-list), as timeline mode does. */
+        @Bound(CallKind.READ)
         String relay(TimelineListener listener) throws RemoteException;
     }
 

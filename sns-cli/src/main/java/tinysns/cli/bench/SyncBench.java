@@ -14,9 +14,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tinysns.api.CoordinatorService;
-import tinysns.api.ServerAddress;
 import tinysns.api.Status;
 import tinysns.api.SyncService;
+import tinysns.api.client.ClusterMasters;
+import tinysns.api.client.CoordinatorLocator;
 import tinysns.api.rmi.RmiEndpoints;
 import tinysns.cli.CoordinatorAddressOptions;
 import tinysns.cli.CoordinatorQuery;
@@ -55,8 +56,11 @@ public final class SyncBench implements Callable<Integer> {
             description = "The deployment's shared secret, needed to read cursors (default: none).")
     Path secretFile;
 
+    private ClusterMasters masters;
+
     @Override
     public Integer call() throws Exception {
+        masters = new ClusterMasters(new CoordinatorLocator(coordinator.addresses()));
         if (events < 1 || writers < 1) {
             throw new IllegalArgumentException("--events and --writers must be >= 1");
         }
@@ -171,11 +175,11 @@ public final class SyncBench implements Callable<Integer> {
         return 0;
     }
 
-    private static SyncService sync(CoordinatorService coord, int cluster) throws Exception {
-        ServerAddress a = coord.getClusterMaster(cluster);
-        if (a == null) {
+    private SyncService sync(CoordinatorService coord, int cluster) throws Exception {
+        ClusterMasters.Master m = masters.master(cluster);
+        if (m == null) {
             throw new IllegalStateException("cluster " + cluster + " has no live master");
         }
-        return RmiEndpoints.lookup(a.host(), a.port(), a.registryName(), SyncService.class);
+        return m.as(SyncService.class);
     }
 }

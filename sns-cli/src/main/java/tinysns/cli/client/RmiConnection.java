@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import tinysns.api.CoordinatorService;
+import tinysns.api.client.ClusterMasters;
 import tinysns.api.client.CoordinatorLocator;
 import tinysns.api.ListReply;
 import tinysns.api.LoginReply;
@@ -33,11 +34,11 @@ import tinysns.api.rmi.RmiTransport;
 public final class RmiConnection implements Connection {
     private static final Logger log = LoggerFactory.getLogger(RmiConnection.class);
 
-    private final CoordinatorLocator coordinators;
+    private final ClusterMasters masters;
     private final String callbackHost;
 
+    private volatile ClusterMasters.Master master;
     private volatile NodeService node;
-    private volatile ServerAddress nodeAddress;
     private SinkListener exportedListener; // guarded by this
     private TimelineListener exportedStub; // guarded by this
 
@@ -47,7 +48,7 @@ public final class RmiConnection implements Connection {
 
     /** @param coordinators the coordinator replicas' registries; any one serves, the others are tried in turn */
     public RmiConnection(List<CoordinatorLocator.Address> coordinators, String callbackHost) {
-        this.coordinators = new CoordinatorLocator(coordinators);
+        this.masters = new ClusterMasters(new CoordinatorLocator(coordinators));
         this.callbackHost = Objects.requireNonNull(callbackHost, "callbackHost");
     }
 
@@ -55,8 +56,9 @@ public final class RmiConnection implements Connection {
     public ServerAddress connect(long userId) throws ConnectFailure {
         ServerAddress address = askCoordinator(userId);
         try {
-            node = RmiEndpoints.lookup(address.host(), address.port(), address.registryName(), NodeService.class);
-            nodeAddress = address;
+            ClusterMasters.Master found = masters.open(address);
+            node = found.as(NodeService.class);
+            master = found;
             return address;
         } catch (RemoteException | NotBoundException e) {
             throw new ConnectFailure(ConnectFailure.Reason.SERVER_UNREACHABLE,
@@ -66,18 +68,18 @@ public final class RmiConnection implements Connection {
     }
 
     /**
-     * Asks a coordinator for the user's master: the one that answered last, else each known replica once in turn
-     * (a stub may predate a coordinator restart, or its replica may be gone).
+     * Asks a coordinator for the master of the user's cluster ({@link ClusterMasters#route}): each known replica in
+     * turn, twice round the list (a stub may predate a coordinator restart: the first try fails, the lookup is fresh).
      */
     private ServerAddress askCoordinator(long userId) throws ConnectFailure {
         Exception last = null;
-        // Twice round the list: a stub may predate a coordinator restart (the first try fails, the lookup is fresh).
         for (int round = 0; round < 2; round++) {
             try {
-                ServerAddress address = coordinators.call(ROUTING_CALL_MILLIS, c -> c.getServer(userId));
+                int cluster = masters.homeOf(userId);
+                ServerAddress address = masters.route(cluster);
                 if (address == null) {
                     throw new ConnectFailure(ConnectFailure.Reason.NO_SERVER,
-                            "the coordinator knows no live master for user " + userId + "'s cluster", null);
+                            "the coordinator knows no live master for cluster " + cluster, null);
                 }
                 return address;
             } catch (RemoteException | NotBoundException e) {
@@ -85,14 +87,12 @@ public final class RmiConnection implements Connection {
                 last = e;
             }
         }
+        List<CoordinatorLocator.Address> known = masters.coordinators().addresses();
         String what = last instanceof NotBoundException ? "no " + CoordinatorService.REGISTRY_NAME + " in the registry at "
                 : "cannot reach the coordinator at ";
         throw new ConnectFailure(ConnectFailure.Reason.COORDINATOR_UNREACHABLE,
-                what + describe(coordinators.addresses()) + ": " + RmiTransport.describe(last), last);
+                what + describe(known) + ": " + RmiTransport.describe(last), last);
     }
-
-    /** One attempt to ask a coordinator replica for a user's master (a routing answer is a map lookup). */
-    private static final long ROUTING_CALL_MILLIS = 2000;
 
     private static String describe(List<CoordinatorLocator.Address> addresses) {
         return addresses.size() == 1 ? addresses.get(0).toString() : addresses.toString();
@@ -103,16 +103,29 @@ public final class RmiConnection implements Connection {
         T on(NodeService node) throws RemoteException;
     }
 
+    /**
+     * One call on the current master, bounded by its kind. A failure or a {@code NOT_MASTER} answer tells
+     * {@link ClusterMasters}, so the engine's next {@link #connect} waits for the new master rather than calling a
+     * silent one again.
+     */
     private <T> T call(String what, NodeCall<T> call) throws ConnectionLostException {
         NodeService current = node;
-        if (current == null) {
+        ClusterMasters.Master target = master;
+        if (current == null || target == null) {
             throw new ConnectionLostException("not connected to a server");
         }
+        T result;
         try {
-            return call.on(current);
+            result = call.on(current);
         } catch (RemoteException e) {
-            throw new ConnectionLostException(what + " at " + nodeAddress + " failed: " + e, e);
+            masters.failed(target, e);
+            throw new ConnectionLostException(what + " at " + target.address() + " failed: "
+                    + RmiTransport.describe(e), e);
         }
+        if (ClusterMasters.statusOf(result) == Status.NOT_MASTER) {
+            masters.notMaster(target);
+        }
+        return result;
     }
 
     @Override
@@ -187,6 +200,7 @@ public final class RmiConnection implements Connection {
             exportedStub = null;
         }
         node = null;
+        master = null;
     }
 
     /** The exported callback: hands pushed posts to whatever the engine subscribed. */

@@ -132,7 +132,7 @@ public final class Coordinator {
         if (master == null || !detector.isAlive(master, nowMillis)) {
             return null;
         }
-        return table.member(master).address();
+        return table.member(master).address(detector.ageMillis(master, nowMillis));
     }
 
     /** Per cluster that cannot fail over although it needs to: "cluster C: why (waiting N s)". */

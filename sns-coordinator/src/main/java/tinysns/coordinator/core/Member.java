@@ -31,7 +31,9 @@ final class Member {
         return moved;
     }
 
-    ServerAddress address() {
-        return new ServerAddress(id.cluster(), host, port, id.registryName());
+    /** Where it is, with its Raft term and how long it has been silent: a routing answer. */
+    ServerAddress address(long silentMillis) {
+        return new ServerAddress(id.cluster(), host, port, id.registryName(), raft == null ? 0 : raft.term(),
+                silentMillis);
     }
 }

@@ -57,10 +57,7 @@ public final class RoutingTable {
 
     /** {@code (userId - 1) mod clusters + 1}: the course's placement of users on clusters. */
     public static int clusterOf(long userId, int clusterCount) {
-        if (userId < 1) {
-            throw new IllegalArgumentException("user ids start at 1: " + userId);
-        }
-        return (int) ((userId - 1) % clusterCount) + 1;
+        return tinysns.api.Clusters.homeOf(userId, clusterCount);
     }
 
     public void checkCluster(int cluster) {

@@ -4,33 +4,32 @@ import java.rmi.RemoteException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import tinysns.api.CoordinatorService;
 import tinysns.api.LoginReply;
 import tinysns.api.NodeService;
 import tinysns.api.Reply;
-import tinysns.api.ServerAddress;
 import tinysns.api.Session;
 import tinysns.api.Status;
 import tinysns.api.TimelineReply;
-import tinysns.api.rmi.RmiEndpoints;
+import tinysns.api.client.ClusterMasters;
+import tinysns.api.client.CoordinatorLocator;
 
 /**
  * The deployment as a {@link LoadTarget}: graph user {@code i} is user id {@code idBase + i + 1}, which lives in
  * cluster {@code i mod clusters + 1} ({@code idBase} is a multiple of the cluster count). Calls go straight to each
  * cluster's master {@link NodeService} (one stub per cluster, shared by all threads, looked up again from the
- * coordinator after NOT_MASTER or a transport failure). Sessions and request numbers are kept per user.
+ * coordinator through {@link ClusterMasters} after NOT_MASTER or a transport failure). Sessions and request numbers are kept per user.
  */
 public final class RmiTarget implements LoadTarget {
     static final int TIMELINE_LIMIT = 20;
 
-    private final String coordinatorHost;
-    private final int coordinatorPort;
     private final int clusters;
     private final long idBase;
     private final Session[] sessions;
     private final AtomicLongArray requestNo;
     private final AtomicLongArray lastPostSeq;
     private final AtomicReferenceArray<NodeService> masters;
+    private final AtomicReferenceArray<ClusterMasters.Master> current;
+    private final ClusterMasters clusterMasters;
     private final AtomicLongArray lookedUpAt;
     private volatile VisibilityProbe probe;
 
@@ -38,14 +37,14 @@ public final class RmiTarget implements LoadTarget {
         if (idBase < 0 || idBase % clusters != 0) {
             throw new IllegalArgumentException("the id base must be a non-negative multiple of the cluster count");
         }
-        this.coordinatorHost = coordinatorHost;
-        this.coordinatorPort = coordinatorPort;
+        this.clusterMasters = new ClusterMasters(new CoordinatorLocator(coordinatorHost, coordinatorPort));
         this.clusters = clusters;
         this.idBase = idBase;
         this.sessions = new Session[users];
         this.requestNo = new AtomicLongArray(users);
         this.lastPostSeq = new AtomicLongArray(users);
         this.masters = new AtomicReferenceArray<>(clusters + 1);
+        this.current = new AtomicReferenceArray<>(clusters + 1);
         this.lookedUpAt = new AtomicLongArray(clusters + 1);
     }
 
@@ -62,7 +61,7 @@ public final class RmiTarget implements LoadTarget {
     }
 
     public int cluster(int user) {
-        return (int) ((id(user) - 1) % clusters) + 1;
+        return tinysns.api.Clusters.homeOf(id(user), clusters);
     }
 
     public void observeWith(VisibilityProbe probe) {
@@ -92,7 +91,7 @@ public final class RmiTarget implements LoadTarget {
                 failed(cluster, reply.status());
             } catch (RemoteException e) {
                 problem = e.toString();
-                forget(cluster);
+                forget(cluster, e);
             }
             if (System.currentTimeMillis() > deadline) {
                 throw new IllegalStateException("login of user " + id(user) + " failed: " + problem);
@@ -118,7 +117,7 @@ public final class RmiTarget implements LoadTarget {
                 failed(cluster, r.status());
             } catch (RemoteException e) {
                 problem = e.toString();
-                forget(cluster);
+                forget(cluster, e);
             }
             if (System.currentTimeMillis() > deadlineMillis) {
                 throw new IllegalStateException("user " + id(user) + " cannot follow " + id(target) + ": " + problem);
@@ -182,7 +181,7 @@ public final class RmiTarget implements LoadTarget {
         try {
             r = master(cluster).post(session(user), requestNo.incrementAndGet(user), text);
         } catch (RemoteException e) {
-            forget(cluster);
+            forget(cluster, e);
             throw e;
         }
         if (r.status() == Status.SUCCESS) {
@@ -221,22 +220,17 @@ public final class RmiTarget implements LoadTarget {
                 LoadRun.sleepUntil(System.nanoTime() + wait);
             }
             lookedUpAt.set(cluster, System.nanoTime());
-            ServerAddress address;
+            ClusterMasters.Master m;
             try {
-                address = RmiEndpoints.lookup(coordinatorHost, coordinatorPort, CoordinatorService.REGISTRY_NAME,
-                        CoordinatorService.class).getClusterMaster(cluster);
+                m = clusterMasters.master(cluster);
             } catch (java.rmi.NotBoundException e) {
-                throw new RemoteException("no coordinator bound at " + coordinatorHost + ":" + coordinatorPort, e);
+                throw new RemoteException("no coordinator or master bound: " + e.getMessage(), e);
             }
-            if (address == null) {
+            if (m == null) {
                 throw new RemoteException("cluster " + cluster + " has no master right now");
             }
-            try {
-                node = RmiEndpoints.lookup(address.host(), address.port(), address.registryName(), NodeService.class);
-            } catch (java.rmi.NotBoundException e) {
-                throw new RemoteException(address.registryName() + " is not bound at " + address.host() + ":"
-                        + address.port(), e);
-            }
+            node = m.as(NodeService.class);
+            current.set(cluster, m);
             masters.set(cluster, node);
             return node;
         }
@@ -251,7 +245,7 @@ public final class RmiTarget implements LoadTarget {
         try {
             status = call.call();
         } catch (RemoteException e) {
-            forget(cluster);
+            forget(cluster, e);
             throw e;
         }
         if (status == Status.SUCCESS) {
@@ -263,11 +257,19 @@ public final class RmiTarget implements LoadTarget {
 
     private void failed(int cluster, Status status) {
         if (status == Status.NOT_MASTER) {
-            forget(cluster);
+            ClusterMasters.Master m = current.get(cluster);
+            if (m != null) {
+                clusterMasters.notMaster(m);
+            }
+            masters.set(cluster, null);
         }
     }
 
-    private void forget(int cluster) {
+    private void forget(int cluster, Throwable why) {
+        ClusterMasters.Master m = current.get(cluster);
+        if (m != null) {
+            clusterMasters.failed(m, why);
+        }
         masters.set(cluster, null);
     }
 }
