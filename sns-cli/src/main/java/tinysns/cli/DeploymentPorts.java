@@ -32,11 +32,11 @@ public final class DeploymentPorts {
         }
         for (int c = 1; c <= clusters; c++) {
             for (int n = 1; n <= serversPerCluster; n++) {
-                ports.add(c * 10_000 + n - 1 + shift);
-                ports.add(c * 10_000 + 100 + n - 1 + shift);
+                ports.add(tinysns.api.Clusters.nodePort(c, n) + shift);
+                ports.add(tinysns.api.Clusters.raftPort(c, n) + shift);
             }
             for (int n = 1; n <= 2; n++) {
-                ports.add(c * 10_000 + 200 + n - 1 + shift);
+                ports.add(tinysns.api.Clusters.syncPort(c, n) + shift);
             }
         }
         return ports;

@@ -265,7 +265,7 @@ public final class CoordinatorServer implements AutoCloseable {
     /** Unbinds {@code name} only if it still names this coordinator: a newer one may have rebound it since. */
     private void unbindOurs(String name, Remote ours) {
         try {
-            if (ours.equals(registry.lookup(name))) {
+            if (ours.equals(tinysns.api.rmi.BoundedStubs.unwrap(registry.lookup(name)))) {
                 registry.unbind(name);
             }
         } catch (NotBoundException e) {

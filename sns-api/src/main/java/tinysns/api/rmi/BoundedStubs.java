@@ -56,7 +56,34 @@ public final class BoundedStubs {
                 new Handler(type.cast(stub), bounds, null)));
     }
 
-    /** A registry whose every call is a {@link CallKind#LOOKUP}. */
+    /**
+     * {@code stub} bounded as every remote interface it implements, or {@code stub} itself when one of them has no
+     * {@link Bound} (not one of this system's: the API's are all bounded, {@code RemoteCallBoundsTest} checks).
+     */
+    static Remote wrapAny(Remote stub) {
+        for (Class<?> i : stub.getClass().getInterfaces()) {
+            if (Remote.class.isAssignableFrom(i) && i != Remote.class) {
+                try {
+                    boundsOf(i);
+                } catch (IllegalArgumentException e) {
+                    return stub;
+                }
+            }
+        }
+        for (Class<?> i : stub.getClass().getInterfaces()) {
+            if (Remote.class.isAssignableFrom(i) && i != Remote.class) {
+                @SuppressWarnings("unchecked")
+                Class<Remote> type = (Class<Remote>) i;
+                return wrap(type, stub);
+            }
+        }
+        return stub;
+    }
+
+    /**
+     * A registry whose every call is a {@link CallKind#LOOKUP}, and whose lookups answer bounded stubs: what a caller
+     * finds in a registry cannot be called without a bound.
+     */
     static Registry registry(Registry registry) {
         return (Registry) Proxy.newProxyInstance(Registry.class.getClassLoader(), new Class<?>[] {Registry.class},
                 new Handler(registry, Map.of(), CallKind.LOOKUP));
@@ -134,11 +161,13 @@ public final class BoundedStubs {
             }
             Bound bound = bounds.get(method);
             long millis = bound != null ? millisOf(bound, args) : every.millis();
+            Object result;
             try {
-                return CallDeadline.within(millis, () -> method.invoke(target, args));
+                result = CallDeadline.within(millis, () -> method.invoke(target, args));
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             }
+            return every != null && result instanceof Remote found ? wrapAny(found) : result;
         }
     }
 }

@@ -174,6 +174,7 @@ public final class RmiEndpoints {
      * (the socket factory object is skipped) and nothing is deserialized.
      */
     public static String endpointHost(Remote stub) {
+        stub = BoundedStubs.unwrap(stub);
         RemoteRef ref = stubRef(stub);
         if (ref == null) {
             return null;
