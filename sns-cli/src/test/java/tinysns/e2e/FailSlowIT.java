@@ -3,6 +3,10 @@ package tinysns.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tinysns.e2e.ClientSteps.NOTICE;
+import static tinysns.e2e.ClientSteps.expectAllowingNotice;
+import static tinysns.e2e.ClientSteps.send;
+import static tinysns.e2e.ClientSteps.sendUntilKnown;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +31,6 @@ import tinysns.api.rmi.RmiEndpoints;
 class FailSlowIT {
     /** The bound, from the fault to the first write acknowledged and the first post delivered each way. */
     private static final long RESUME_MILLIS = 3_000;
-    private static final String NOTICE = "(reconnected to the master of cluster ";
     private Deployment deployment;
     private final List<ClientProcess> clients = new ArrayList<>();
 
@@ -53,8 +56,8 @@ class FailSlowIT {
         try {
             ClientProcess c1 = login(1);
             ClientProcess c2 = login(2);
-            followWhenKnown(c1, 2);
-            followWhenKnown(c2, 1);
+            sendUntilKnown(c1, "follow 2");
+            sendUntilKnown(c2, "follow 1");
             send(c1, "timeline", "Command completed successfully", "Now you are in the timeline");
             send(c2, "timeline", "Command completed successfully", "Now you are in the timeline");
             c1.send("warm 1");
@@ -81,8 +84,8 @@ class FailSlowIT {
                 for (int i = 0; i < 5; i++) {
                     c1.send("during 1." + i);
                     c2.send("during 2." + i);
-                    expectSkippingNotices(c2, "1 (*) >> during 1." + i, Duration.ofSeconds(5));
-                    expectSkippingNotices(c1, "2 (*) >> during 2." + i, Duration.ofSeconds(5));
+                    expectAllowingNotice(c2, "1 (*) >> during 1." + i, Duration.ofSeconds(5));
+                    expectAllowingNotice(c1, "2 (*) >> during 2." + i, Duration.ofSeconds(5));
                 }
                 long left = TimeUnit.SECONDS.toNanos(30) - (System.nanoTime() - stoppedAt);
                 if (left > 0) {
@@ -99,8 +102,8 @@ class FailSlowIT {
             awaitSlave(master, Duration.ofSeconds(20));
             c1.send("end 1");
             c2.send("end 2");
-            expectSkippingNotices(c2, "1 (*) >> end 1", Duration.ofSeconds(10));
-            expectSkippingNotices(c1, "2 (*) >> end 2", Duration.ofSeconds(10));
+            expectAllowingNotice(c2, "1 (*) >> end 1", Duration.ofSeconds(10));
+            expectAllowingNotice(c1, "2 (*) >> end 2", Duration.ofSeconds(10));
             deployment.awaitConverged(Duration.ofSeconds(30));
             assertNothingTwice(c1, c2);
         } catch (Throwable failure) {
@@ -120,8 +123,8 @@ class FailSlowIT {
         try {
             ClientProcess c1 = login(1);
             ClientProcess c2 = login(2);
-            followWhenKnown(c1, 2);
-            followWhenKnown(c2, 1);
+            sendUntilKnown(c1, "follow 2");
+            sendUntilKnown(c2, "follow 1");
             send(c1, "timeline", "Command completed successfully", "Now you are in the timeline");
             send(c2, "timeline", "Command completed successfully", "Now you are in the timeline");
             c1.send("warm 1");
@@ -194,27 +197,8 @@ class FailSlowIT {
 
     /** Waits for {@code expected} (reconnect notices allowed); returns the milliseconds since {@code sinceNanos}. */
     private static long expectBy(ClientProcess client, String expected, long sinceNanos) throws InterruptedException {
-        expectSkippingNotices(client, expected, Duration.ofSeconds(20));
+        expectAllowingNotice(client, expected, Duration.ofSeconds(20));
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sinceNanos);
-    }
-
-    private static void expectSkippingNotices(ClientProcess client, String expected, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            long left = deadline - System.nanoTime();
-            String line = client.nextLine(Duration.ofNanos(Math.max(1, left))).orElseThrow(() -> new AssertionError(
-                    client.name() + ": expected «" + expected + "» within " + timeout.toMillis() + " ms, got nothing ("
-                            + client.exitDescription() + ")"));
-            if (line.startsWith(NOTICE)) {
-                continue;
-            }
-            String problem = LinePattern.of(expected).mismatch(line);
-            if (problem != null) {
-                throw new AssertionError(client.name() + ": expected «" + expected + "» but got «" + line + "»");
-            }
-            return;
-        }
     }
 
     /** Every post was shown once: nothing but reconnect notices is left to read. */
@@ -227,35 +211,9 @@ class FailSlowIT {
     }
 
     private ClientProcess login(long user) throws Exception {
-        ClientProcess client = deployment.startClient(user);
+        ClientProcess client = ClientSteps.login(deployment, user);
         clients.add(client);
-        for (String line : ScenarioDriver.TITLE_LINES) {
-            if (!line.isBlank()) {
-                client.expect(LinePattern.of(line), ScenarioDriver.LOGIN_TIMEOUT);
-            }
-        }
         return client;
-    }
-
-    private static void send(ClientProcess client, String text, String... expected) throws InterruptedException {
-        client.send(text);
-        for (String line : expected) {
-            client.expect(LinePattern.of(line), ScenarioDriver.LINE_TIMEOUT);
-        }
-    }
-
-    /** "follow N" of a user in another cluster, again until the synchronizers have made N known here. */
-    private static void followWhenKnown(ClientProcess client, long user) throws InterruptedException {
-        long deadline = System.nanoTime() + ScenarioDriver.SYNC_TIMEOUT.toNanos();
-        while (true) {
-            client.send("follow " + user);
-            String line = client.nextLine(ScenarioDriver.LINE_TIMEOUT).orElse("(nothing)");
-            if (line.equals("Command completed successfully")) {
-                return;
-            }
-            assertTrue(System.nanoTime() < deadline, client.name() + ": follow " + user + " answered «" + line + "»");
-            Thread.sleep(200);
-        }
     }
 
     static {

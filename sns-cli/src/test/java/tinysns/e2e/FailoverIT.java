@@ -2,6 +2,11 @@ package tinysns.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tinysns.e2e.ClientSteps.expectAllowingNotice;
+import static tinysns.e2e.ClientSteps.quietAllowingNotice;
+import static tinysns.e2e.ClientSteps.send;
+import static tinysns.e2e.ClientSteps.sendAllowingNotice;
+import static tinysns.e2e.ClientSteps.sendUntilKnown;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +35,6 @@ import tinysns.cli.chaos.DeploymentProbe;
  * Issue 5 (b, c): a master dies under live clients, and a paused master comes back as a zombie.
  */
 class FailoverIT {
-    private static final String NOTICE = "(reconnected to the master of cluster ";
     private Deployment deployment;
 
     @AfterEach
@@ -188,78 +192,6 @@ class FailoverIT {
     }
 
     private ClientProcess login(long user) throws Exception {
-        ClientProcess client = deployment.startClient(user);
-        for (String line : ScenarioDriver.TITLE_LINES) {
-            if (!line.isBlank()) {
-                client.expect(LinePattern.of(line), ScenarioDriver.LOGIN_TIMEOUT);
-            }
-        }
-        return client;
-    }
-
-    private static void send(ClientProcess client, String text, String... expected) throws InterruptedException {
-        client.send(text);
-        for (String line : expected) {
-            client.expect(LinePattern.of(line), ScenarioDriver.LINE_TIMEOUT);
-        }
-    }
-
-    /** "follow N" of a user in another cluster, again until the synchronizers have made N known here. */
-    private static void sendUntilKnown(ClientProcess client, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + ScenarioDriver.SYNC_TIMEOUT.toNanos();
-        while (true) {
-            client.send(text);
-            String line = client.nextLine(ScenarioDriver.LINE_TIMEOUT).orElse("(nothing)");
-            if (line.equals("Command completed successfully")) {
-                return;
-            }
-            assertTrue(System.nanoTime() < deadline, client.name() + ": «" + text + "» answered «" + line + "»");
-            Thread.sleep(200);
-        }
-    }
-
-    /** Sends and expects the lines; a reconnect notice may come first. Returns how many notices came. */
-    private static int sendAllowingNotice(ClientProcess client, String text, String... expected)
-            throws InterruptedException {
-        client.send(text);
-        int notices = 0;
-        for (String line : expected) {
-            notices += expectAllowingNotice(client, line, Duration.ofSeconds(20));
-        }
-        return notices;
-    }
-
-    private static int expectAllowingNotice(ClientProcess client, String expected, Duration timeout)
-            throws InterruptedException {
-        int notices = 0;
-        while (true) {
-            String line = client.nextLine(timeout).orElseThrow(() -> new AssertionError(client.name()
-                    + ": expected «" + expected + "» but nothing came (" + client.exitDescription() + ")"));
-            if (line.startsWith(NOTICE)) {
-                notices++;
-                continue;
-            }
-            String problem = LinePattern.of(expected).mismatch(line);
-            if (problem != null) {
-                throw new AssertionError(client.name() + ": expected «" + expected + "» but got «" + line + "»");
-            }
-            return notices;
-        }
-    }
-
-    private static int quietAllowingNotice(ClientProcess client, Duration window) throws InterruptedException {
-        int notices = 0;
-        long deadline = System.nanoTime() + window.toNanos();
-        while (System.nanoTime() < deadline) {
-            var line = client.nextLine(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            if (line.isEmpty()) {
-                break;
-            }
-            if (!line.get().startsWith(NOTICE)) {
-                throw new AssertionError(client.name() + ": unexpected «" + line.get() + "»");
-            }
-            notices++;
-        }
-        return notices;
+        return ClientSteps.login(deployment, user);
     }
 }
