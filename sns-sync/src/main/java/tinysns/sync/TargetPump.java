@@ -65,7 +65,12 @@ final class TargetPump implements Runnable {
                 if (into == null || from == null) {
                     throw new IllegalStateException("no live master for cluster " + (into == null ? target : origin));
                 }
-                long at = into.as(SyncService.class).cursor(options.secret(), origin);
+                long at;
+                try {
+                    at = into.as(SyncService.class).cursor(options.secret(), origin);
+                } catch (java.rmi.RemoteException e) {
+                    throw new TargetFailure(into, e);
+                }
                 cursor.set(at);
                 if (failing) {
                     log.info("sync {}->{} resumed at cursor {}", origin, target, at);
@@ -85,11 +90,17 @@ final class TargetPump implements Runnable {
                             e.toString());
                     failing = true;
                 }
-                // Only the side that failed is to blame; either may be null (not found) or innocent.
+                // A call that failed or timed out blames its side (ClusterMasters may then wait for a failover);
+                // anything else (a refusal, NOT_MASTER thrown by a cursor read) forgets both, to be asked again.
                 if (e instanceof TargetFailure tf) {
                     masters.failed(tf.side, tf.getCause());
-                } else if (into != null && from != null && e instanceof java.rmi.RemoteException) {
-                    masters.failed(into, e);
+                } else {
+                    if (into != null) {
+                        masters.forget(into);
+                    }
+                    if (from != null) {
+                        masters.forget(from);
+                    }
                 }
                 try {
                     Thread.sleep(backoff);
