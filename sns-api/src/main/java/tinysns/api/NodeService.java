@@ -15,7 +15,7 @@ import tinysns.api.rmi.CallKind;
  */
 public interface NodeService extends Remote {
     /** Logs in, creating the user on first login. Refused while another live client holds the user. */
-    @Bound(CallKind.WRITE)
+    @Bound(CallKind.LOGIN)
     LoginReply login(long userId) throws RemoteException;
 
     /** Tells the master this client is alive; a client that stops calling is considered gone. */

@@ -18,8 +18,13 @@ public enum CallKind {
     HEARTBEAT(2_000),
     /** An operator's question to the coordinator ({@code sns status}): a table of every process. */
     ADMIN(5_000),
-    /** A write: one Raft commit on the master (login, post, follow, keep-alive, an ingest batch). */
+    /** A write: one Raft commit on the master (post, follow, keep-alive, an ingest batch); retried as is. */
     WRITE(2_000),
+    /**
+     * A login: one Raft commit too, but not repeatable as is — a login whose reply was lost holds the user's session,
+     * and a retry would be refused as a second live login — so it waits longer before it gives up.
+     */
+    LOGIN(5_000),
     /** A linearizable read on the master: one ReadIndex round and a few RocksDB reads. */
     READ(2_000),
     /** A long poll: the wait the caller asked for (see {@link Bound#waitArg}) plus this much for the answer. */
