@@ -37,9 +37,11 @@ public final class BoundedClientSockets implements RMIClientSocketFactory, Seria
         if (left == 0) {
             throw new SocketTimeoutException("call deadline passed before connecting to " + host + ":" + port);
         }
-        int connectMillis = RmiTimeouts.connectMillis();
         try {
-            plain.connect(new InetSocketAddress(host, port), left > 0 ? Math.min(left, connectMillis) : connectMillis);
+            // Making a connection has its own bounds (connect, then RMI's handshake with TLS's inside it), whatever
+            // is left of the call's: a TLS handshake in a cold JVM on a loaded machine took over 2 s here, and a
+            // connection is made once, then reused by many calls.
+            plain.connect(new InetSocketAddress(host, port), RmiTimeouts.connectMillis());
         } catch (IOException e) {
             plain.close();
             throw e;
@@ -64,16 +66,25 @@ public final class BoundedClientSockets implements RMIClientSocketFactory, Seria
         return tls ? 1 : 0;
     }
 
-    /** A TCP socket whose every read is bounded by the reading thread's deadline, when it has one. */
+    /**
+     * A TCP socket whose every read, once the connection is made, is bounded by the reading thread's deadline, when
+     * it has one; before, by the handshake bound. RMI sets its handshake timeout on a new connection, reads the
+     * handshake, then sets its reply timeout: that second setting marks the connection as made.
+     */
     private static final class DeadlineSocket extends Socket {
         /** What RMI (or TLS) asked for: used for reads outside any deadline. */
         private volatile int defaultTimeout;
+        private int timeoutsSet; // guarded by this
+        private volatile boolean established;
         private int applied = -1; // the timeout the socket has now; only the reading thread changes it
         private InputStream in;
 
         @Override
         public synchronized void setSoTimeout(int timeout) throws SocketException {
             defaultTimeout = timeout;
+            if (++timeoutsSet >= 2) {
+                established = true;
+            }
             applied = timeout;
             super.setSoTimeout(timeout);
         }
@@ -99,15 +110,21 @@ public final class BoundedClientSockets implements RMIClientSocketFactory, Seria
         }
 
         private void bound() throws IOException {
-            int left = CallDeadline.remainingMillis();
-            if (left == 0) {
-                throw new SocketTimeoutException("no reply within the call's bound");
+            int want;
+            if (!established) {
+                want = RmiTimeouts.handshakeMillis(); // this JVM's, set or not by RmiTimeouts.install
+            } else {
+                int left = CallDeadline.remainingMillis();
+                if (left == 0) {
+                    throw new SocketTimeoutException("no reply within the call's bound");
+                }
+                want = left > 0 ? left : defaultTimeout;
             }
-            int want = left > 0 ? left : defaultTimeout;
             if (want != applied) {
                 applied = want;
                 super.setSoTimeout(want);
             }
         }
+
     }
 }

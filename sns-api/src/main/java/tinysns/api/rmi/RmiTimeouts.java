@@ -28,6 +28,11 @@ public final class RmiTimeouts {
         setIfAbsent("sun.rmi.transport.tcp.responseTimeout", Long.toString(responseMillis));
     }
 
+    /** The bound on a new connection's handshakes (RMI's, with TLS's inside): {@code sun.rmi.transport.tcp.handshakeTimeout}. */
+    static int handshakeMillis() {
+        return Integer.getInteger("sun.rmi.transport.tcp.handshakeTimeout", Integer.parseInt(HANDSHAKE_MILLIS));
+    }
+
     /** The TCP connect bound of {@link BoundedClientSockets}: {@code sun.rmi.transport.proxy.connectTimeout}. */
     static int connectMillis() {
         return Integer.getInteger("sun.rmi.transport.proxy.connectTimeout", Integer.parseInt(CONNECT_MILLIS));

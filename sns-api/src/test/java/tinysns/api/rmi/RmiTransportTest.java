@@ -56,6 +56,10 @@ class RmiTransportTest {
         /** Calls {@code listener} back: a stub as an argument (through the allow-list), as timeline mode does. */
         @Bound(CallKind.READ)
         String relay(TimelineListener listener) throws RemoteException;
+
+        /** Answers after {@code millis}: as a paused peer, when that is longer than the bound. */
+        @Bound(CallKind.READ)
+        String slow(long millis) throws RemoteException;
     }
 
     static final class EchoImpl implements Echo {
@@ -68,6 +72,16 @@ class RmiTransportTest {
         public String relay(TimelineListener listener) throws RemoteException {
             listener.onPosts(List.of());
             return "relayed";
+        }
+
+        @Override
+        public String slow(long millis) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return "slow";
         }
     }
 
@@ -112,6 +126,14 @@ class RmiTransportTest {
             exported.add(callback);
             assertEquals("relayed", echo.relay(callbackStub));
             assertEquals(1, calls.get());
+            // Over TLS too, a call is bounded by its kind (the TLS socket is layered on the bounded one).
+            long started = System.nanoTime();
+            RemoteException timedOut = assertThrows(RemoteException.class, () -> echo.slow(15_000));
+            long took = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(RmiTransport.timedOut(timedOut), timedOut.toString());
+            assertTrue(took >= CallKind.READ.millis() - 100 && took < CallKind.READ.millis() + 1_500,
+                    "took " + took + " ms");
+            assertEquals("echo again", echo.echo("again"), "the next call on a fresh connection");
         });
     }
 
