@@ -362,9 +362,9 @@ EOF
         ip -n "$ns" link set eth0 up
         # Partitions: u32 filters at the root (prio $DROP_PRIO) send what they match to class 1:2, whose queue holds
         # 0 packets (every packet there is dropped); all else goes out at once (htb's direct queue, default 0).
-        ip netns exec "$ns" tc qdisc add dev eth0 root handle 1: htb default 0
-        ip netns exec "$ns" tc class add dev eth0 parent 1: classid 1:2 htb rate 1mbit
-        ip netns exec "$ns" tc qdisc add dev eth0 parent 1:2 handle 2: pfifo limit 0
+        tc -netns "$ns" qdisc add dev eth0 root handle 1: htb default 0
+        tc -netns "$ns" class add dev eth0 parent 1: classid 1:2 htb rate 1mbit
+        tc -netns "$ns" qdisc add dev eth0 parent 1:2 handle 2: pfifo limit 0
         [[ -z "$(ip -n "$ns" route show default)" ]] || die "$ns has a default route"
         echo "host $host - $ns $addr" >>"$run_dir/hosts.txt"
     done
@@ -615,10 +615,14 @@ expand_set() {
     printf '%s\n' "${out[@]}" | awk 'NF && !seen[$0]++'
 }
 
-# drop FROM TO: FROM's packets to TO's address are dropped on FROM's eth0 egress.
-drop() {
-    ip netns exec "$(ns_name "$1")" tc filter add dev eth0 parent 1: protocol ip prio "$DROP_PRIO" u32 \
-        match ip dst "$(addr_of "$2")/32" flowid 1:2
+# drop_all HOST ADDR...: HOST's packets to each ADDR are dropped on HOST's eth0 egress (one tc -batch per host, so a
+# partition takes effect within a few milliseconds on each host).
+drop_all() {
+    local host="$1" addr
+    shift
+    for addr in "$@"; do
+        echo "filter add dev eth0 parent 1: protocol ip prio $DROP_PRIO u32 match ip dst $addr/32 flowid 1:2"
+    done | tc -netns "$(ns_name "$host")" -batch -
 }
 
 do_partition() {
@@ -634,12 +638,17 @@ do_partition() {
             [[ "$a" != "$b" ]] || die "partition: $a is on both sides"
         done
     done
+    local -a left_addrs=() right_addrs=()
+    for a in "${left[@]}"; do left_addrs+=("$(addr_of "$a")"); done
+    for b in "${right[@]}"; do right_addrs+=("$(addr_of "$b")"); done
     for a in "${left[@]}"; do
-        for b in "${right[@]}"; do
-            drop "$a" "$b"
-            ((one_way)) || drop "$b" "$a"
-        done
+        drop_all "$a" "${right_addrs[@]}"
     done
+    if ((!one_way)); then
+        for b in "${right[@]}"; do
+            drop_all "$b" "${left_addrs[@]}"
+        done
+    fi
     local arrow='<-/->'
     ((one_way)) && arrow='-/->'
     echo "$(date '+%F %T') ${left[*]} $arrow ${right[*]}" >>"$run_dir/partitions.txt"
@@ -650,8 +659,8 @@ do_heal() {
     require_run_dir
     local host
     for host in $(all_hosts); do
-        ip netns exec "$(ns_name "$host")" tc filter del dev eth0 parent 1: prio "$DROP_PRIO" 2>/dev/null || true
-        if ip netns exec "$(ns_name "$host")" tc filter show dev eth0 parent 1: | grep -q "pref $DROP_PRIO "; then
+        tc -netns "$(ns_name "$host")" filter del dev eth0 parent 1: prio "$DROP_PRIO" 2>/dev/null || true
+        if tc -netns "$(ns_name "$host")" filter show dev eth0 parent 1: | grep -q "pref $DROP_PRIO "; then
             die "heal: $host still has partition filters"
         fi
     done
@@ -673,7 +682,7 @@ to_ms() {
 netem_clear() {
     local host="$1" ns pid_file pid
     ns="$(ns_name "$host")"
-    ip netns exec "$ns" tc filter del dev eth0 parent 1: prio "$NETEM_PRIO" 2>/dev/null || true
+    tc -netns "$ns" filter del dev eth0 parent 1: prio "$NETEM_PRIO" 2>/dev/null || true
     pid_file="$run_dir/netem/$host.pid"
     if [[ -f "$pid_file" ]]; then
         pid="$(cat "$pid_file")"
@@ -728,7 +737,7 @@ do_netem() {
         sleep 0.1
     done
     ip -n "$ns" link set netem0 up
-    ip netns exec "$ns" tc filter add dev eth0 parent 1: protocol all prio "$NETEM_PRIO" u32 match u32 0 0 \
+    tc -netns "$ns" filter add dev eth0 parent 1: protocol all prio "$NETEM_PRIO" u32 match u32 0 0 \
         action mirred egress redirect dev netem0
     log "netem $host: delay ${delay}ms jitter ${jitter}ms loss ${loss}% on what it sends (pid $pid)"
 }
@@ -772,7 +781,7 @@ do_probe() {
             before="$(udp_noports "$to")"
             ip netns exec "$(ns_name "$from")" bash -c "for i in 1 2 3; do echo probe >/dev/udp/$(addr_of "$to")/9; done" \
                 2>/dev/null || true
-            for ((i = 0; i < 10; i++)); do
+            for ((i = 0; i < 5; i++)); do # the kernel delivers at once; 0.5 s covers a busy machine
                 after="$(udp_noports "$to")"
                 ((after > before)) && { echo delivered; return 0; }
                 sleep 0.1

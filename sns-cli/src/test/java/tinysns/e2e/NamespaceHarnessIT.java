@@ -197,10 +197,27 @@ class NamespaceHarnessIT {
         long pid = hosts.process(standby).pid();
         hosts.kill(standby);
         assertEquals('-', hosts.processState(standby), standby + " is gone");
-        awaitRow(hosts, standby, row -> row.contains(" NO "), "dead after kill");
         hosts.restart(standby);
         assertNotEquals(pid, hosts.process(standby).pid(), "a new process");
         assertNotEquals('-', hosts.processState(standby), standby + " runs again");
+        // The new process (not the old one's last heartbeat) registered: its log says so after the restart line.
+        Path log = hosts.runDir().resolve("logs/" + standby + ".log");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            int restarted = -1;
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).contains("hosts: starting " + standby)) {
+                    restarted = i;
+                }
+            }
+            if (lines.subList(restarted + 1, lines.size()).stream()
+                    .anyMatch(l -> l.contains("registered with the coordinator"))) {
+                break;
+            }
+            assertTrue(System.nanoTime() < deadline, standby + " did not register again within 30 s");
+            Thread.sleep(200);
+        }
         awaitRow(hosts, standby, row -> row.contains(" yes "), "alive again after restart");
     }
 
