@@ -69,6 +69,16 @@ final class ClientProcess {
         return new ClientProcess(name, userId, SnsJvm.start(builder), transcript);
     }
 
+    /**
+     * A client that {@code builder} starts some other way (e.g. {@code scripts/hosts.sh tsc} inside a network
+     * namespace): its stdin and stdout must stay pipes; its stderr goes to {@code <name>.log} in {@code logDir}.
+     */
+    static ClientProcess start(String name, long userId, ProcessBuilder builder, Path logDir) throws IOException {
+        builder.redirectError(ProcessBuilder.Redirect.appendTo(logDir.resolve(name + ".log").toFile()));
+        Writer transcript = Files.newBufferedWriter(logDir.resolve(name + ".transcript"), StandardCharsets.UTF_8);
+        return new ClientProcess(name, userId, SnsJvm.start(builder), transcript);
+    }
+
     String name() {
         return name;
     }
