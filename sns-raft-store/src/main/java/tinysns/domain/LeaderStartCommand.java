@@ -8,7 +8,8 @@ package tinysns.domain;
  * ({@link SnsStateMachine#heldByLiveClient}). Without it, a failover longer than the bound would let a second login
  * replace the session of a client that is alive and only waiting for the new master (issue 11).
  *
- * <p>Changes nothing else. The node serves no login on a new leader before its own start is applied.
+ * <p>Changes nothing else, not even the cluster clock, and is left out of the state's digest. The node proposes
+ * nothing on a new leader before its own start is applied.
  */
 public final class LeaderStartCommand extends Command {
     private static final long serialVersionUID = 1L;

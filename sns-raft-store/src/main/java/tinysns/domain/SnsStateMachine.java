@@ -193,18 +193,13 @@ public final class SnsStateMachine {
     }
 
     /**
-     * Records the new leader's start. If nothing but leader starts was applied since the previous one (leadership
-     * changed hands again, or one start was proposed twice), the clock before it is that start's stamp, not a client's:
-     * the previous record's clock-before is kept, so the grace still covers the clients that were live before the first
-     * of them.
+     * Records the new leader's start. It moves neither the cluster clock nor anything else, so "the clock before" a
+     * start is always the stamp of the last other command, however many starts came in between (leadership changing
+     * hands again before anything was written, or one start proposed twice), and a restart that only elects leaders
+     * leaves the state's {@link #digest} as it was.
      */
     private Applied leaderStart(Step step, KvWriter tx) {
-        byte[] raw = tx.get(Keys.META_LEADER_START);
-        LeaderStartRecord previous = raw == null ? null : LeaderStartRecord.decode(raw);
-        long clockBefore = previous != null && previous.startMillis() == step.clockBefore
-                ? previous.clockBeforeMillis() : step.clockBefore;
-        step.tick();
-        tx.put(Keys.META_LEADER_START, new LeaderStartRecord(step.now, clockBefore).encode());
+        tx.put(Keys.META_LEADER_START, new LeaderStartRecord(step.now, step.clockBefore).encode());
         return Applied.of(Reply.of(Status.SUCCESS));
     }
 
@@ -674,10 +669,17 @@ public final class SnsStateMachine {
         return Records.decodeLong(state.get(Keys.cursor(origin)), 0);
     }
 
-    /** SHA-256 over every domain key and value: equal digests mean identical state. */
+    /**
+     * SHA-256 over every domain key and value but the newest leader's start: equal digests mean identical state. The
+     * leader start is leadership bookkeeping that matters for a few seconds and that every restart rewrites; a digest
+     * taken before a restart and after it must agree when nothing else was written.
+     */
     public byte[] digest(KvReader state) {
         MessageDigest sha = sha256();
         state.scan(Keys.FIRST, Keys.LAST, (k, v) -> {
+            if (java.util.Arrays.equals(k, Keys.META_LEADER_START)) {
+                return true;
+            }
             sha.update(ByteBuffer.allocate(8).putInt(k.length).putInt(v.length).array());
             sha.update(k);
             sha.update(v);

@@ -135,6 +135,20 @@ class LiveClientLoginTest {
     }
 
     @Test
+    void aLeaderStartMovesNeitherTheClockNorTheDigest() {
+        Session u1 = c1.login(1);
+        long clock = c1.clock.millis;
+        String before = c1.digest();
+        nextStampAt(clock + 60_000);
+        assertEquals(Status.SUCCESS, c1.apply(new LeaderStartCommand()).reply().status());
+        assertEquals(before, c1.digest(), "a restart that only elects leaders leaves the digest as it was");
+        assertEquals(Status.SUCCESS, c1.machine.checkSession(c1.kv, u1));
+        assertTrue(c1.machine.sessionNeedsTouch(c1.kv, u1, clock + c1.machine.config().touchAfterMillis()),
+                "judged by the cluster clock, which the start did not move");
+        assertFalse(c1.machine.sessionNeedsTouch(c1.kv, u1, clock + c1.machine.config().touchAfterMillis() - 1));
+    }
+
+    @Test
     void replayingTheSameLogGivesTheSameDecisions() {
         DomainCluster other = new DomainCluster(1, 3, c1.clock);
         aLeaderStartGivesSessionsThatWereLiveTheBoundAgainHoweverLongTheFailoverTook();
