@@ -85,7 +85,7 @@ public final class ClientSession implements AutoCloseable {
     private volatile Session session;
     /** Bumped by every successful reconnect; a thread reconnects only if nobody did since it saw its failure. */
     private volatile long generation;
-    /** The server the user was last told about (written under reconnectLock). */
+    /** The server the user was last told about (set by a login, and by a reconnect under outageLock). */
     private volatile ServerAddress announcedServer;
     /** Non-null once in timeline mode; re-subscribed on every reconnect (guarded by reconnectLock for writes). */
     private volatile TimelineFeed feed;
