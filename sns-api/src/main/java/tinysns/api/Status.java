@@ -23,7 +23,10 @@ public enum Status {
     NOT_MASTER,
     /** No live master for the user's cluster (coordinator's answer). */
     NO_SERVER,
-    /** The session token is unknown, expired, or not bound to the acting user. */
+    /**
+     * The session token is unknown, expired, or not bound to the acting user. (A token that a newer login of its user
+     * replaced is {@link #SESSION_REPLACED} instead.)
+     */
     SESSION_INVALID,
     /** The user is already logged in from a client that is still alive. */
     ALREADY_LOGGED_IN,
@@ -44,5 +47,10 @@ public enum Status {
      * a node calls back only the subscriber's own address (the client's callback host must be how the server sees
      * it). Nothing was subscribed.
      */
-    CALLBACK_REFUSED
+    CALLBACK_REFUSED,
+    /**
+     * The session was this user's, and a newer login of the same user replaced it: another client now holds the user
+     * (a login replaces a session only once its client has stopped keeping it alive). Nothing was done.
+     */
+    SESSION_REPLACED
 }

@@ -39,7 +39,9 @@ import tinysns.cli.client.UserIdArgument;
                         + "In timeline mode every line typed is a post (at most 280 characters). "
                         + "Survives a failover of its server without re-login. Ends at end of input (exit 0).",
                 "Exit codes: 0 input ended; 1 login impossible (prints 'connection failed: <code>': -1 coordinator "
-                        + "unreachable, -2 no live server, -3 user logged in elsewhere, -4 refused); 2 bad arguments."},
+                        + "unreachable, -2 no live server, -3 user logged in elsewhere, -4 refused), also after "
+                        + "'Session expired' when logging in again fails; 2 bad arguments; 3 the session was replaced "
+                        + "(prints 'Session ended: user N logged in from another client')."},
         footer = {"", "Example:", "  sns client -h 127.0.0.1 -k 9000 -u 1",
                 "  printf 'follow 4\\nlist\\n' | tsc -u 1"})
 public final class ClientCommand implements Callable<Integer> {

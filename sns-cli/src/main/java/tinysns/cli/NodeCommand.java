@@ -90,11 +90,6 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Raft election timeout (default: ${DEFAULT-VALUE}).")
     Duration electionTimeout;
 
-    @Option(names = "--client-timeout", paramLabel = "DURATION", defaultValue = "3s",
-            converter = DurationConverter.class,
-            description = "A client silent this long is gone, and its user may log in again (default: ${DEFAULT-VALUE}).")
-    Duration clientTimeout;
-
     @Option(names = "--post-rate", paramLabel = "POSTS_PER_SECOND", defaultValue = "50",
             description = "Posts per second one session may make, in bursts of up to twice that; a post over it is "
                     + "refused (RATE_LIMITED, the client prints a line saying so) before it costs a Raft entry. A person "
@@ -155,7 +150,7 @@ public final class NodeCommand implements Callable<Integer> {
                 coordinatorPort(), Duration.ofSeconds(60));
         NodeOptions options = new NodeOptions(cluster, id, clusterCount, host, effectivePort(),
                 coordinator.addresses(), effectiveRaftPort(), effectivePeers(), effectiveDataDir(), heartbeat,
-                electionTimeout, clientTimeout, RoleProcess.readSecret(secretFile), Duration.ofSeconds(5));
+                electionTimeout, RoleProcess.readSecret(secretFile), Duration.ofSeconds(5));
         if (postRate < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--post-rate must be >= 0 (0 = no limit), got " + postRate);

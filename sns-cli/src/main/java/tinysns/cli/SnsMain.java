@@ -34,6 +34,9 @@ public final class SnsMain implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        if (tinysns.cli.client.ClientLogging.isClient(args)) {
+            tinysns.cli.client.ClientLogging.configure(); // before any logger exists
+        }
         installProcessFilter();
         System.exit(commandLine().execute(args));
     }

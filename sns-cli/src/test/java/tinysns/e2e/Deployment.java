@@ -334,8 +334,15 @@ final class Deployment implements AutoCloseable {
 
     /** Starts {@code sns client -h 127.0.0.1 -k <registry> -u <userId>}; it is stopped by {@link #close()}. */
     ClientProcess startClient(long userId) throws IOException {
+        return startClient(userId, List.of());
+    }
+
+    /** {@link #startClient(long)} with {@code extraArguments} appended to the client's command line. */
+    ClientProcess startClient(long userId, List<String> extraArguments) throws IOException {
         String name = "client-" + userId + "-" + clientsStarted.incrementAndGet();
-        ClientProcess client = ClientProcess.start(name, userId, HOST, registryPort, runDir, logDir, tlsArguments);
+        List<String> arguments = new ArrayList<>(tlsArguments);
+        arguments.addAll(extraArguments);
+        ClientProcess client = ClientProcess.start(name, userId, HOST, registryPort, runDir, logDir, arguments);
         synchronized (clients) {
             clients.add(client);
         }

@@ -205,7 +205,8 @@ class FailSlowIT {
     private static void assertNothingTwice(ClientProcess... all) throws InterruptedException {
         for (ClientProcess c : all) {
             for (String line : c.unreadLines(Duration.ofSeconds(1))) {
-                assertTrue(line.startsWith(NOTICE), c.name() + " showed more: «" + line + "»");
+                assertTrue(line.startsWith(NOTICE) || line.startsWith(ClientSteps.OUTAGE),
+                        c.name() + " showed more: «" + line + "»");
             }
         }
     }

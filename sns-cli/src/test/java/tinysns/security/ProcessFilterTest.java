@@ -128,7 +128,7 @@ class ProcessFilterTest {
             nodeServer = new NodeServer(new NodeOptions(1, 1, 1, HOST, nodePort,
                     List.of(new tinysns.api.client.CoordinatorLocator.Address(HOST, coordinatorPort)), raftPort,
                     List.of(HOST + ":" + raftPort), dir.resolve("node"), Duration.ofMillis(200), Duration.ofMillis(500),
-                    Duration.ofSeconds(3), SECRET, Duration.ofSeconds(5))).start();
+                    SECRET, Duration.ofSeconds(5))).start();
             CoordinatorService coordinator = RmiEndpoints.lookup(HOST, coordinatorPort,
                     CoordinatorService.REGISTRY_NAME, CoordinatorService.class);
             awaitTrue(() -> coordinator.getServer(1) != null, "the node registered as master");

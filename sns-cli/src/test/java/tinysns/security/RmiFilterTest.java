@@ -94,7 +94,7 @@ class RmiFilterTest {
         nodeServer = new NodeServer(new NodeOptions(1, 1, 2, HOST, nodeRegistryPort,
                 List.of(new tinysns.api.client.CoordinatorLocator.Address(HOST, coordinatorRegistryPort)),
                 raftPort, List.of(HOST + ":" + raftPort), dir.resolve("node"), Duration.ofMillis(200),
-                Duration.ofMillis(500), Duration.ofSeconds(3), SECRET, Duration.ofSeconds(5))).start();
+                Duration.ofMillis(500), SECRET, Duration.ofSeconds(5))).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (!nodeServer.replica().isLeader() && System.nanoTime() < deadline) {
             Thread.sleep(20);

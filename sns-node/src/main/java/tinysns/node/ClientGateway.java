@@ -64,7 +64,7 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
     private final ClusterReplica replica;
     private final SnsStateMachine machine;
     private final DomainConfig config;
-    private final LiveClients liveClients;
+    private final LeaderStart leaderStart;
     private final TimelinePush push;
     private final OutboxWatch outboxWatch;
     private final byte[] secret;
@@ -75,7 +75,7 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
     /** Users whose session touch is being proposed: at most one at a time each. */
     private final java.util.Set<Long> touching = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    ClientGateway(ClusterReplica replica, DomainConfig config, LiveClients liveClients, TimelinePush push,
+    ClientGateway(ClusterReplica replica, DomainConfig config, LeaderStart leaderStart, TimelinePush push,
                   OutboxWatch outboxWatch, String secret, long proposeTimeoutMillis, PostRateLimit postRate,
                   CallbackHosts callbackHosts) {
         this.postRate = postRate;
@@ -83,7 +83,7 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
         this.replica = replica;
         this.config = config;
         this.machine = new SnsStateMachine(config);
-        this.liveClients = liveClients;
+        this.leaderStart = leaderStart;
         this.push = push;
         this.outboxWatch = outboxWatch;
         this.secret = secret == null ? null : secret.getBytes(StandardCharsets.UTF_8);
@@ -101,11 +101,14 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
             return new LoginReply(Status.WRONG_CLUSTER, null,
                     "user " + userId + " lives in cluster " + config.homeCluster(userId));
         }
-        if (!replica.isLeader()) {
-            return new LoginReply(Status.NOT_MASTER, null, "not the master");
+        Reply notServing = notServing();
+        if (notServing != null) {
+            return new LoginReply(notServing.status(), null, notServing.detail());
         }
+        // Whether a live client holds the user is the state machine's rule, applied by the login command itself;
+        // asking it here first only keeps refused logins out of the Raft log.
         long now = System.currentTimeMillis();
-        if (liveClients.isHeld(userId, now)) {
+        if (readApplied(kv -> machine.heldByLiveClient(kv, userId, now), failed -> false)) {
             return new LoginReply(Status.ALREADY_LOGGED_IN, null, "user " + userId + " is logged in on a live client");
         }
         byte[] tokenBytes = new byte[16];
@@ -115,7 +118,6 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
         if (!reply.ok()) {
             return new LoginReply(reply.status(), null, reply.detail());
         }
-        liveClients.seen(userId, System.currentTimeMillis());
         return new LoginReply(Status.SUCCESS, new Session(userId, token), null);
     }
 
@@ -125,18 +127,19 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
         long now = System.currentTimeMillis();
         Status status = readApplied(kv -> machine.checkSession(kv, session, now), failed -> failed);
         if (status == Status.SUCCESS) {
-            liveClients.seen(session.userId(), now);
             touchIfIdle(session, now);
         }
         return status;
     }
 
     /**
-     * A live client that only reads must not lose its session: once it has been idle for a quarter of the session
-     * time to live, its keep-alive proposes a touch (in the background; the keep-alive answers at once).
+     * The keep-alive is what tells the cluster a client lives: once its session has been idle for
+     * {@link DomainConfig#touchAfterMillis()}, the keep-alive proposes a touch (in the background; the keep-alive
+     * answers at once), which stamps the session in the replicated state. The login rule reads that stamp, on this
+     * master and on the next one, and a reading client never expires.
      */
     private void touchIfIdle(Session session, long now) {
-        if (readApplied(kv -> machine.sessionNeedsTouch(kv, session, now), failed -> false)
+        if (leaderStart.done() && readApplied(kv -> machine.sessionNeedsTouch(kv, session, now), failed -> false)
                 && touching.add(session.userId())) {
             replica.propose(new TouchCommand(session.userId(), session.token()).stamp(now))
                     .whenComplete((applied, failure) -> touching.remove(session.userId()));
@@ -151,7 +154,6 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
         }
         Reply reply = propose(new LogoutCommand(session.userId(), session.token()));
         if (reply.ok()) {
-            liveClients.gone(session.userId());
             push.unsubscribe(session.userId());
         }
         return reply.status();
@@ -234,7 +236,6 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
                 ? machine.timelineNewerThan(kv, userId, Long.MIN_VALUE, TIMELINE_ENTRY_POSTS)
                 : machine.timelineNewerThan(kv, userId, after.createdMillis() - RESUBSCRIBE_WINDOW_MILLIS,
                 SnsStateMachine.MAX_TIMELINE_READ)));
-        liveClients.seen(userId, System.currentTimeMillis());
         return Status.SUCCESS;
     }
 
@@ -360,9 +361,25 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
         return problem == null ? null : Reply.of(Status.INVALID_COMMAND, problem);
     }
 
-    private Reply propose(Command command) {
+    /**
+     * Null when this replica may propose: it leads and its {@link LeaderStart} is applied (waiting for that at most
+     * the propose timeout). Otherwise why not, as the reply.
+     */
+    private Reply notServing() {
         if (!replica.isLeader()) {
             return Reply.of(Status.NOT_MASTER, "not the master");
+        }
+        if (!leaderStart.await(proposeTimeoutMillis)) {
+            return replica.isLeader() ? Reply.of(Status.TIMEOUT, "this master is still starting; retry")
+                    : Reply.of(Status.NOT_MASTER, "not the master");
+        }
+        return null;
+    }
+
+    private Reply propose(Command command) {
+        Reply notServing = notServing();
+        if (notServing != null) {
+            return notServing;
         }
         command.stamp(System.currentTimeMillis());
         CompletableFuture<Applied> future = replica.propose(command);

@@ -24,13 +24,12 @@ import tinysns.api.client.CoordinatorLocator;
  * @param dataDir          where the Raft log, meta, snapshots and RocksDB live
  * @param heartbeat        interval of heartbeats to the coordinator
  * @param electionTimeout  Raft election timeout
- * @param liveClientWindow a client that has not called keepAlive for this long is gone and its user may log in again
  * @param secret           the deployment's shared secret for sync endpoints, or null to accept any caller
  * @param proposeTimeout   how long a client write may wait for its commit before it is answered TIMEOUT
  */
 public record NodeOptions(int cluster, int id, int clusterCount, String host, int servicePort,
                           List<CoordinatorLocator.Address> coordinators, int raftPort, List<String> raftPeers, Path dataDir, Duration heartbeat,
-                          Duration electionTimeout, Duration liveClientWindow, String secret,
+                          Duration electionTimeout, String secret,
                           Duration proposeTimeout) {
     public NodeOptions {
         Objects.requireNonNull(host, "host");

@@ -71,7 +71,14 @@ public final class NodeServer implements AutoCloseable {
                     push.dropAll("no longer the master");
                 }
             });
-            gateway = new ClientGateway(replica, domain, new LiveClients(options.liveClientWindow().toMillis()), push,
+            // Registered right after start, and told at once if the replica already leads (a lone voter elects itself
+            // while starting): a leader that missed its start would serve nothing. A start proposed twice is harmless.
+            LeaderStart leaderStart = new LeaderStart(replica);
+            replica.addLeadershipListener(leaderStart);
+            if (replica.isLeader()) {
+                leaderStart.onLeadershipChange(true, replica.report().term());
+            }
+            gateway = new ClientGateway(replica, domain, leaderStart, push,
                     outboxWatch, options.secret(), options.proposeTimeout().toMillis(),
                     new PostRateLimit(limits.postsPerSecond(), limits.postBurst()),
                     CallbackHosts.resolve(options.host()));

@@ -69,6 +69,37 @@ class NodeServiceTest {
         assertEquals(Status.SESSION_INVALID, node.post(first.session(), 1, "with the old session").status());
     }
 
+    /**
+     * The login rule through the real keep-alive path: keep-alives once a second (as the client sends them) keep the
+     * user held for longer than the bound, because they touch the replicated session; once they stop, the user is
+     * free within the bound, and the old session answers SESSION_REPLACED.
+     */
+    @Test
+    void keepAlivesHoldTheUserPastTheBoundAndItIsFreeWithinTheBoundOnceTheyStop() throws Exception {
+        Session first = node.login(1).session();
+        long bound = tinysns.domain.DomainConfig.DEFAULT_LIVE_CLIENT_MILLIS;
+        long until = System.nanoTime() + Duration.ofMillis(bound + 2_000).toNanos();
+        while (System.nanoTime() < until) {
+            Thread.sleep(1_000);
+            assertEquals(Status.SUCCESS, node.keepAlive(first));
+            assertEquals(Status.ALREADY_LOGGED_IN, node.login(1).status(), "its client keeps it alive");
+        }
+        long stopped = System.nanoTime();
+        LoginReply second;
+        int refused = 0;
+        while ((second = node.login(1)).status() == Status.ALREADY_LOGGED_IN) {
+            refused++;
+            assertTrue(System.nanoTime() - stopped < Duration.ofMillis(bound + 500).toNanos(),
+                    "still refused " + (System.nanoTime() - stopped) / 1_000_000 + " ms after the last keep-alive");
+            Thread.sleep(50);
+        }
+        assertEquals(Status.SUCCESS, second.status());
+        assertTrue(refused > 0, "held for a while after its last keep-alive");
+        assertEquals(Status.SESSION_REPLACED, node.keepAlive(first));
+        assertEquals(Status.SESSION_REPLACED, node.post(first, 1, "from the replaced client").status());
+        assertEquals(Status.SUCCESS, node.post(second.session(), 1, "from the new one").status());
+    }
+
     @Test
     void followPostListTimelineAndLivePush() throws Exception {
         Session author = node.login(1).session();

@@ -49,7 +49,7 @@ final class TestNode implements AutoCloseable {
         NodeOptions options = new NodeOptions(1, 1, clusterCount, HOST, servicePort,
                 List.of(new tinysns.api.client.CoordinatorLocator.Address(HOST, coordinatorPort)), raftPort,
                 List.of(HOST + ":" + raftPort), dir.resolve("node"), Duration.ofMillis(200), Duration.ofMillis(500),
-                Duration.ofSeconds(3), secret, Duration.ofSeconds(5));
+                secret, Duration.ofSeconds(5));
         server = new NodeServer(options, limits).start();
         try {
             long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
  * (all ids and sequence numbers are positive).
  * <pre>
  *   M "state"                      cluster id, cluster count, clock, outbox head   ({@link Records.MetaRecord})
+ *   M "leader"                     the newest leader's start and the clock before  ({@link Records.LeaderStartRecord})
  *   U user                         home cluster, created, last post number        ({@link Records.UserRecord})
  *   F follower followee            follow stamp, followee's first post number     ({@link Records.FollowRecord})
  *   R followee                     all (follower, follow stamp), ascending        ({@link Records.Followers})
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
  *   T user (MAX-stamp) author (MAX-seq)   empty: the user's timeline, newest first
  *   S token                        session and its last reply                     ({@link Records.SessionRecord})
  *   L user                         the user's session token
+ *   X user                         the user's last session token a newer login replaced
  *   O seq                          outbox event                                   ({@link Records#encodeEvent})
  *   C origin                       highest outbox number of cluster origin applied here
  * </pre>
@@ -38,6 +40,7 @@ final class Keys {
     static final byte SESSION = 'S';
     static final byte TIMELINE = 'T';
     static final byte USER = 'U';
+    static final byte REPLACED_SESSION = 'X';
 
     /** Every domain key lies in [FIRST, LAST). */
     static final byte[] FIRST = {'A'};
@@ -45,6 +48,8 @@ final class Keys {
 
     /** The cluster's meta record: identity, clock and outbox head ({@link Records.MetaRecord}). */
     static final byte[] META_STATE = meta("state");
+    /** When the newest leader started, for the login rule's grace ({@link Records.LeaderStartRecord}). */
+    static final byte[] META_LEADER_START = meta("leader");
     /**
      * Where the identity lived before the meta record (with the clock and the outbox head under keys of their own, and
      * one follower edge per key). Only looked for when a node opens its state, to refuse that layout clearly.
@@ -87,6 +92,10 @@ final class Keys {
 
     static byte[] userSession(long userId) {
         return ByteBuffer.allocate(9).put(USER_SESSION).putLong(userId).array();
+    }
+
+    static byte[] replacedSession(long userId) {
+        return ByteBuffer.allocate(9).put(REPLACED_SESSION).putLong(userId).array();
     }
 
     static byte[] outbox(long seq) {

@@ -32,6 +32,23 @@ final class Records {
     }
 
     /**
+     * The newest leader's start: the stamp of its {@link LeaderStartCommand} and the cluster clock just before it (the
+     * stamp of the last command the cluster committed under an earlier leader). A session stamped no earlier than
+     * {@code clockBeforeMillis - liveClientMillis} was live when that leader went; it stays held until
+     * {@code startMillis + liveClientMillis}.
+     */
+    record LeaderStartRecord(long startMillis, long clockBeforeMillis) {
+        byte[] encode() {
+            return ByteBuffer.allocate(16).putLong(startMillis).putLong(clockBeforeMillis).array();
+        }
+
+        static LeaderStartRecord decode(byte[] b) {
+            ByteBuffer in = ByteBuffer.wrap(b);
+            return new LeaderStartRecord(in.getLong(), in.getLong());
+        }
+    }
+
+    /**
      * All followers of one user in one value: (follower, follow stamp) pairs of two big-endian longs, ascending by
      * follower. A post's fan-out is then one point read instead of a range scan (an iterator per post costs several
      * times a get); a follow or unfollow rewrites the value, which is fine because follows are far rarer than posts.

@@ -16,6 +16,7 @@ import tinysns.api.Status;
 import tinysns.api.TimelineReply;
 import tinysns.domain.Records.FollowRecord;
 import tinysns.domain.Records.Followers;
+import tinysns.domain.Records.LeaderStartRecord;
 import tinysns.domain.Records.MetaRecord;
 import tinysns.domain.Records.PostRecord;
 import tinysns.domain.Records.SessionRecord;
@@ -71,6 +72,9 @@ public final class SnsStateMachine {
         if (command instanceof SessionCommand write) {
             return sessionWrite(write, step, tx);
         }
+        if (command instanceof LeaderStartCommand) {
+            return leaderStart(step, tx);
+        }
         return refuse(Status.INVALID_COMMAND, "unknown command " + command.getClass().getSimpleName());
     }
 
@@ -81,11 +85,14 @@ public final class SnsStateMachine {
     private static final class Step {
         /** The cluster's clock never runs backwards, even across a leader change to a node whose clock is behind. */
         final long now;
+        /** The cluster clock before this command: the stamp of the newest command applied before it. */
+        final long clockBefore;
         long outboxHead;
         boolean changed;
 
         Step(MetaRecord meta, long stampMillis) {
             this.now = Math.max(stampMillis, meta == null ? 0 : meta.clockMillis());
+            this.clockBefore = meta == null ? now : meta.clockMillis();
             this.outboxHead = meta == null ? 0 : meta.outboxHead();
         }
 
@@ -114,6 +121,9 @@ public final class SnsStateMachine {
         if (tx.get(Keys.session(c.token())) != null) {
             return refuse(Status.INVALID_COMMAND, "session token already in use");
         }
+        if (c.exclusive() && held(tx, userId, now)) {
+            return refuse(Status.ALREADY_LOGGED_IN, "user " + userId + " is logged in on a client that is still alive");
+        }
         step.tick();
         if (tx.get(Keys.user(userId)) == null) {
             tx.put(Keys.user(userId), new UserRecord(config.clusterId(), now, 0).encode());
@@ -123,6 +133,10 @@ public final class SnsStateMachine {
         byte[] previous = tx.get(Keys.userSession(userId));
         if (previous != null) {
             tx.delete(Keys.session(new String(previous, StandardCharsets.UTF_8)));
+            if (c.exclusive()) {
+                // So that the replaced client is told why (SESSION_REPLACED), not "unknown or expired"; one per user.
+                tx.put(Keys.replacedSession(userId), previous);
+            }
         }
         tx.put(Keys.session(c.token()), new SessionRecord(userId, 0, now, Status.SUCCESS, 0).encode());
         tx.put(Keys.userSession(userId), c.token().getBytes(StandardCharsets.UTF_8));
@@ -133,7 +147,10 @@ public final class SnsStateMachine {
         long now = step.now;
         SessionRecord session = validSession(tx, c.userId(), c.token(), now);
         if (session == null) {
-            return refuse(Status.SESSION_INVALID, "not logged in as user " + c.userId() + " (unknown or expired session)");
+            Status status = invalidSessionStatus(tx, c.userId(), c.token());
+            return refuse(status, status == Status.SESSION_REPLACED
+                    ? "user " + c.userId() + " logged in from another client, which replaced this session"
+                    : "not logged in as user " + c.userId() + " (unknown or expired session)");
         }
         if (c instanceof LogoutCommand) {
             step.tick();
@@ -173,6 +190,59 @@ public final class SnsStateMachine {
                     applied.reply().postSeq()).encode());
         }
         return applied;
+    }
+
+    /**
+     * Records the new leader's start. It moves neither the cluster clock nor anything else, so "the clock before" a
+     * start is always the stamp of the last other command, however many starts came in between (leadership changing
+     * hands again before anything was written, or one start proposed twice), and a restart that only elects leaders
+     * leaves the state's {@link #digest} as it was.
+     */
+    private Applied leaderStart(Step step, KvWriter tx) {
+        tx.put(Keys.META_LEADER_START, new LeaderStartRecord(step.now, step.clockBefore).encode());
+        return Applied.of(Reply.of(Status.SUCCESS));
+    }
+
+    /**
+     * The login rule, in its one home (DESIGN.md §5 and §10): whether a live client holds {@code userId}'s session at
+     * {@code now}. Judged only from replicated stamps, so the replicas and every later leader agree, and a failover
+     * does not make a live client look gone:
+     * <ul>
+     *   <li>the session was stamped (by a write or a keep-alive's touch) less than {@code liveClientMillis} ago; or</li>
+     *   <li>a leader started less than {@code liveClientMillis} ago and the session was live by the first rule when
+     *       the cluster last committed before that start: its client gets that long to reach the new leader, however
+     *       long the failover took ({@link LeaderStartCommand}).</li>
+     * </ul>
+     * A client that died is gone {@code liveClientMillis} after its last stamp, or after a leader start that came in
+     * between. An expired session is held by no one.
+     */
+    private boolean held(KvReader state, long userId, long now) {
+        byte[] token = state.get(Keys.userSession(userId));
+        byte[] value = token == null ? null : state.get(Keys.session(new String(token, StandardCharsets.UTF_8)));
+        if (value == null) {
+            return false;
+        }
+        long stamped = SessionRecord.decode(value).lastActiveMillis();
+        if (now - stamped > config.sessionTtlMillis()) {
+            return false; // expired: no client can use it, live or not
+        }
+        long bound = config.liveClientMillis();
+        if (now - stamped < bound) {
+            return true;
+        }
+        byte[] raw = state.get(Keys.META_LEADER_START);
+        if (raw == null) {
+            return false;
+        }
+        LeaderStartRecord leader = LeaderStartRecord.decode(raw);
+        return now - leader.startMillis() < bound && stamped > leader.clockBeforeMillis() - bound;
+    }
+
+    /** Why {@code token} is not a valid session of {@code userId}: replaced by a newer login, or anything else. */
+    private static Status invalidSessionStatus(KvReader state, long userId, String token) {
+        byte[] replaced = token == null || userId <= 0 ? null : state.get(Keys.replacedSession(userId));
+        return replaced != null && new String(replaced, StandardCharsets.UTF_8).equals(token)
+                ? Status.SESSION_REPLACED : Status.SESSION_INVALID;
     }
 
     private Applied follow(long userId, long targetId, Step step, KvWriter tx) {
@@ -412,8 +482,9 @@ public final class SnsStateMachine {
     }
 
     /**
-     * SUCCESS if {@code session} is a live session of its user, else SESSION_INVALID. Expiry is judged by the cluster's
-     * clock (the newest command stamp applied), the same on every replica.
+     * SUCCESS if {@code session} is a live session of its user; SESSION_REPLACED if it was and a newer login of the user
+     * replaced it; else SESSION_INVALID (unknown, expired, logged out, or another user's). Expiry is judged by the
+     * cluster's clock (the newest command stamp applied), the same on every replica.
      */
     public Status checkSession(KvReader state, Session session) {
         return checkSession(state, session, Long.MIN_VALUE);
@@ -429,12 +500,21 @@ public final class SnsStateMachine {
         }
         long now = Math.max(nowMillis, clusterClockMillis(state));
         return validSession(state, session.userId(), session.token(), now) != null
-                ? Status.SUCCESS : Status.SESSION_INVALID;
+                ? Status.SUCCESS : invalidSessionStatus(state, session.userId(), session.token());
     }
 
     /**
-     * True if {@code session} is valid at {@code nowMillis} and has been idle (by its last-active stamp) for at least a
-     * quarter of the session time to live: a keep-alive of its client should then propose a {@link TouchCommand}.
+     * The login rule ({@link #held}) at {@code nowMillis} or the cluster's clock, whichever is later: a node asks it
+     * before proposing a login, so that a refused one costs no Raft entry. The login command applies the same rule
+     * again; that is the decision.
+     */
+    public boolean heldByLiveClient(KvReader state, long userId, long nowMillis) {
+        return userId > 0 && held(state, userId, Math.max(nowMillis, clusterClockMillis(state)));
+    }
+
+    /**
+     * True if {@code session} is valid at {@code nowMillis} and has been idle (by its last-active stamp) for at least
+     * {@link DomainConfig#touchAfterMillis()}: a keep-alive of its client should then propose a {@link TouchCommand}.
      */
     public boolean sessionNeedsTouch(KvReader state, Session session, long nowMillis) {
         if (session == null) {
@@ -442,7 +522,7 @@ public final class SnsStateMachine {
         }
         long now = Math.max(nowMillis, clusterClockMillis(state));
         SessionRecord s = validSession(state, session.userId(), session.token(), now);
-        return s != null && now - s.lastActiveMillis() >= config.sessionTtlMillis() / 4;
+        return s != null && now - s.lastActiveMillis() >= config.touchAfterMillis();
     }
 
     private static long clusterClockMillis(KvReader state) {
@@ -589,10 +669,17 @@ public final class SnsStateMachine {
         return Records.decodeLong(state.get(Keys.cursor(origin)), 0);
     }
 
-    /** SHA-256 over every domain key and value: equal digests mean identical state. */
+    /**
+     * SHA-256 over every domain key and value but the newest leader's start: equal digests mean identical state. The
+     * leader start is leadership bookkeeping that matters for a few seconds and that every restart rewrites; a digest
+     * taken before a restart and after it must agree when nothing else was written.
+     */
     public byte[] digest(KvReader state) {
         MessageDigest sha = sha256();
         state.scan(Keys.FIRST, Keys.LAST, (k, v) -> {
+            if (java.util.Arrays.equals(k, Keys.META_LEADER_START)) {
+                return true;
+            }
             sha.update(ByteBuffer.allocate(8).putInt(k.length).putInt(v.length).array());
             sha.update(k);
             sha.update(v);

@@ -187,10 +187,11 @@ class SnsStateMachineTest {
     }
 
     @Test
-    void aNewLoginReplacesTheOldSessionAndLogoutEndsIt() {
+    void aNewLoginReplacesTheOldSessionOfAGoneClientAndLogoutEndsIt() {
         Session old = c1.login(1);
+        c1.clock.millis += DomainConfig.DEFAULT_LIVE_CLIENT_MILLIS; // its client stopped keeping it alive
         Session current = c1.login(1);
-        assertEquals(Status.SESSION_INVALID, c1.post(old, "with the old token").reply().status());
+        assertEquals(Status.SESSION_REPLACED, c1.post(old, "with the old token").reply().status());
         assertEquals(Status.SUCCESS, c1.post(current, "with the new one").reply().status());
         assertEquals(Status.SUCCESS, c1.apply(new LogoutCommand(1, current.token())).reply().status());
         assertEquals(Status.SESSION_INVALID, c1.post(current, "after logout").reply().status());
@@ -229,9 +230,10 @@ class SnsStateMachineTest {
         Session u4 = c1.login(4);
         c1.follow(u1, 4);
         long ttl = DomainConfig.DEFAULT_SESSION_TTL_MILLIS;
-        assertFalse(c1.machine.sessionNeedsTouch(c1.kv, u1, c1.clock.millis + ttl / 4 - 100));
-        assertTrue(c1.machine.sessionNeedsTouch(c1.kv, u1, c1.clock.millis + ttl / 4));
-        assertFalse(c1.machine.sessionNeedsTouch(c1.kv, new Session(1, u4.token()), c1.clock.millis + ttl / 4),
+        long touchAfter = c1.machine.config().touchAfterMillis();
+        assertFalse(c1.machine.sessionNeedsTouch(c1.kv, u1, c1.clock.millis + touchAfter - 1));
+        assertTrue(c1.machine.sessionNeedsTouch(c1.kv, u1, c1.clock.millis + touchAfter));
+        assertFalse(c1.machine.sessionNeedsTouch(c1.kv, new Session(1, u4.token()), c1.clock.millis + touchAfter),
                 "another user's token is never touched");
         for (int day = 0; day < 3; day++) {
             c1.clock.millis += ttl / 2;

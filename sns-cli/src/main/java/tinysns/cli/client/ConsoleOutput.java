@@ -19,6 +19,8 @@ public final class ConsoleOutput {
     private final boolean inputEchoed;
     private boolean atLineStart = true;
     private boolean waitingAtPrompt;
+    /** Set by {@link #ending}: the client is about to exit, so it prompts no more. */
+    private boolean ended;
 
     /**
      * @param inputEchoed whether typed input appears on this output (a terminal); false for a pipe
@@ -29,6 +31,9 @@ public final class ConsoleOutput {
     }
 
     public synchronized void prompt() {
+        if (ended) {
+            return;
+        }
         out.print(PROMPT);
         out.flush();
         atLineStart = false;
@@ -61,6 +66,21 @@ public final class ConsoleOutput {
         if (reprompt) {
             prompt();
         }
+    }
+
+    /** The last lines of a session that ended for good: on lines of their own, and no prompt after them. */
+    public synchronized void ending(java.util.List<String> lines) {
+        if (!atLineStart) {
+            out.print('\n');
+        }
+        for (String line : lines) {
+            out.print(line);
+            out.print('\n');
+        }
+        out.flush();
+        atLineStart = true;
+        waitingAtPrompt = false;
+        ended = true;
     }
 
     /** Leaves the output ending in a newline (at end of input the last prompt has none). */

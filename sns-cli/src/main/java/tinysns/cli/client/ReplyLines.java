@@ -19,14 +19,20 @@ public final class ReplyLines {
      */
     public static final String CALLBACK_REFUSED = "Command failed with a callback address the server does not accept: "
             + "it calls back only the address this client connects from (see --callback-host)";
+    /**
+     * Beyond the course: the command found no master of the user's cluster within the retry budget (the client printed
+     * {@link NoticeLines#noMaster} first, naming the cluster, and keeps looking in the background).
+     */
+    public static final String NO_MASTER = "Command failed with no master reachable";
 
     private ReplyLines() {
     }
 
     /**
-     * Every status beyond the course's own (NOT_MASTER after retries ran out, SESSION_INVALID, …) is "unknown", except
-     * RATE_LIMITED (a script that posts too fast must be told to slow down, not left guessing) and CALLBACK_REFUSED
-     * (only the user can fix the client's callback address).
+     * Every status beyond the course's own is "unknown", except RATE_LIMITED (a script that posts too fast must be told
+     * to slow down, not left guessing), CALLBACK_REFUSED (only the user can fix the client's callback address) and
+     * NO_SERVER (what a command that ran out of retries without a master answers). A session that ended
+     * (SESSION_INVALID, SESSION_REPLACED) gets no reply line: the client says so once ({@link NoticeLines}).
      */
     public static String lineFor(Status status) {
         if (status == null) {
@@ -41,6 +47,7 @@ public final class ReplyLines {
             case INVALID_COMMAND -> INVALID_COMMAND;
             case RATE_LIMITED -> RATE_LIMITED;
             case CALLBACK_REFUSED -> CALLBACK_REFUSED;
+            case NO_SERVER -> NO_MASTER;
             default -> UNKNOWN;
         };
     }

@@ -9,13 +9,27 @@ import java.time.Duration;
  * @param budgetMillis         total time for one operation's retries
  * @param firstBackoffMillis   pause before the first retry
  * @param maxBackoffMillis     the pause doubles up to this
+ * @param noticeAfterMillis    an outage (no master reached) this long is told to the user in one line; a command that
+ *                             runs out of its budget first tells it then
  */
-public record RetryPolicy(long budgetMillis, long firstBackoffMillis, long maxBackoffMillis) {
+public record RetryPolicy(long budgetMillis, long firstBackoffMillis, long maxBackoffMillis, long noticeAfterMillis) {
+    /**
+     * 3 s: longer than a failover (kill → next acknowledged write, p99 1.3 s on a quiet machine and 2.1 s at load 30,
+     * docs/performance.md), so a normal failover shows only its one reconnect line; short enough that a user is told
+     * well before a command gives up (10 s).
+     */
+    public static final long DEFAULT_NOTICE_AFTER_MILLIS = 3_000;
+
     public RetryPolicy {
-        if (budgetMillis < 0 || firstBackoffMillis < 1 || maxBackoffMillis < firstBackoffMillis) {
+        if (budgetMillis < 0 || firstBackoffMillis < 1 || maxBackoffMillis < firstBackoffMillis
+                || noticeAfterMillis < 0) {
             throw new IllegalArgumentException("bad retry policy " + budgetMillis + "/" + firstBackoffMillis + "/"
-                    + maxBackoffMillis);
+                    + maxBackoffMillis + "/" + noticeAfterMillis);
         }
+    }
+
+    public RetryPolicy(long budgetMillis, long firstBackoffMillis, long maxBackoffMillis) {
+        this(budgetMillis, firstBackoffMillis, maxBackoffMillis, DEFAULT_NOTICE_AFTER_MILLIS);
     }
 
     /**

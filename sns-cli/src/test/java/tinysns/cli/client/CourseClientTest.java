@@ -67,7 +67,7 @@ class CourseClientTest {
         try (ClientUnderTest client = client(1)) {
             List<String> lines = new ArrayList<>();
             for (Status status : List.of(Status.NOT_EXISTS, Status.INVALID_COMMAND, Status.UNKNOWN,
-                    Status.SESSION_INVALID, Status.RATE_LIMITED)) {
+                    Status.STALE_REQUEST, Status.RATE_LIMITED)) {
                 client.connection.answerWritesWith(status);
                 client.type("follow 4\n");
                 client.awaitPrompts(lines.size() + 2);
@@ -253,7 +253,11 @@ class CourseClientTest {
             client.connection.setMasterAvailable(true);
             client.type("follow 5\n");
             assertEquals(0, client.endInput());
-            assertTrue(client.output().contains("Cmd> Command failed with unknown reason\nCmd> "), client.output());
+            // The budget (200 ms) ran out before the notice time (3 s): the outage is told as the command gives up.
+            assertTrue(client.output().matches("(?s).*Cmd> \n\\(no master for cluster 1 reachable for 0\\.\\d s; "
+                    + "still trying\\)\nCommand failed with no master reachable\nCmd> .*"), client.output());
+            assertEquals(1, count(client.output(), "(no master for cluster 1"), client.output());
+            assertEquals(1, count(client.output(), "(reconnected to the master of cluster 1"), client.output());
             List<String> writes = client.connection.calls().stream().filter(c -> c.contains("follow #")).toList();
             assertEquals(List.of("follow #1 4", "follow #2 5"), writes);
         }
@@ -322,6 +326,110 @@ class CourseClientTest {
         try (ClientUnderTest client = client(7)) {
             assertEquals(1, client.awaitExit());
             assertEquals("connection failed: -3\n", client.output());
+        }
+    }
+
+    @Test
+    void aLongOutageIsToldOnceWithItsClusterAndTheReconnectOnceAndACommandThatGivesUpSaysNoMaster()
+            throws Exception {
+        cluster.createUsers(4);
+        try (ClientUnderTest client = new ClientUnderTest(new InMemoryConnection(cluster), 1,
+                new RetryPolicy(1500, 10, 50, 400))) {
+            client.type("list\n");
+            client.awaitPrompts(2);
+            client.connection.setMasterAvailable(false);
+            client.connection.killServer();
+            // Nobody types: the keep-alive thread finds the outage and tells it once it has lasted 0.4 s.
+            client.awaitOutput(out -> out.contains("(no master for cluster 1 reachable for "));
+            client.type("follow 4\n");
+            client.awaitOutput(out -> out.contains(ReplyLines.NO_MASTER));
+            Thread.sleep(1_000); // the outage goes on: no second notice
+            client.connection.setMasterAvailable(true);
+            client.awaitOutput(out -> out.contains("(reconnected to the master of cluster 1"));
+            client.type("follow 4\n");
+            assertEquals(0, client.endInput());
+            String out = client.output();
+            assertEquals(1, count(out, "(no master for cluster 1 reachable for 0.4 s; still trying)\n"), out);
+            assertEquals(1, count(out, "(reconnected to the master of cluster 1: sns/cluster-1/node-2"), out);
+            assertEquals(1, count(out, "Command failed with no master reachable\n"), out);
+            assertEquals(0, count(out, "unknown reason"), out);
+            assertTrue(out.endsWith("Cmd> " + OK + "Cmd> \n"), out);
+        }
+    }
+
+    @Test
+    void aSessionReplacedByAnotherLoginEndsTheClientWithOneLineAndExitCode3() throws Exception {
+        cluster.createUsers(4);
+        try (ClientUnderTest client = client(1)) {
+            client.type("follow 4\n");
+            client.awaitPrompts(2);
+            cluster.replaceSession(1);
+            client.type("unfollow 4\nlist\nfollow 4\n");
+            assertEquals(ClientSession.EXIT_REPLACED, client.awaitExit());
+            assertEquals(TITLE + "Cmd> " + OK + "Cmd> \nSession ended: user 1 logged in from another client\n",
+                    client.output());
+            List<String> calls = client.connection.calls();
+            assertEquals(List.of("connect", "login 1", "follow #1 4", "unfollow #2 4", "close"), calls,
+                    "nothing after the refused call, no login again, no logout of a session that is not ours");
+        }
+    }
+
+    @Test
+    void aSessionReplacedWhileTheTimelineIsQuietIsNoticedByTheKeepAliveAndEndsTheClient() throws Exception {
+        cluster.createUsers(4);
+        cluster.login(4);
+        try (ClientUnderTest client = client(1)) {
+            client.type("follow 4\ntimeline\n");
+            client.awaitOutput(out -> out.contains(ClientConsole.TIMELINE_ENTERED));
+            cluster.replaceSession(1);
+            assertEquals(ClientSession.EXIT_REPLACED, client.awaitExit(), "without any input");
+            assertTrue(client.output().endsWith(ClientConsole.TIMELINE_ENTERED
+                    + "\nSession ended: user 1 logged in from another client\n"), client.output());
+        }
+    }
+
+    @Test
+    void anExpiredSessionIsToldOnceThenTheClientLogsInAgainAndSendsThePostOnce() throws Exception {
+        cluster.createUsers(4, 5);
+        cluster.login(4);
+        try (ClientUnderTest reader = client(5); ClientUnderTest client = client(1)) {
+            reader.type("follow 1\n");
+            reader.awaitPrompts(2);
+            client.type("follow 4\ntimeline\n");
+            client.awaitOutput(out -> out.contains(ClientConsole.TIMELINE_ENTERED));
+            cluster.expireSession(1);
+            client.type("after the expiry\n");
+            client.awaitOutput(out -> out.contains("(logged in again as user 1)\n"));
+            cluster.postAs(4, "pushed to the new session");
+            client.awaitOutput(out -> out.contains(">> pushed to the new session\n"));
+            assertEquals(0, client.endInput());
+            String out = client.output();
+            assertTrue(out.endsWith(ClientConsole.TIMELINE_ENTERED + "\nSession expired\n(logged in again as user 1)\n"
+                    + "4 (" + out.substring(out.lastIndexOf("4 (") + 3)), out);
+            assertEquals(1, count(out, "Session expired"), out);
+            assertEquals(0, count(out, "failed"), out);
+            List<String> posts = client.connection.calls().stream().filter(c -> c.startsWith("post #")).toList();
+            assertEquals(2, posts.size(), "refused under the expired session, sent again under the new: " + posts);
+            assertEquals(2, count(String.join("\n", client.connection.calls()), "login 1"));
+            reader.type("timeline\n");
+            reader.awaitOutput(out2 -> out2.contains(">> after the expiry\n"));
+            assertEquals(0, reader.endInput());
+            assertEquals(1, count(reader.output(), ">> after the expiry\n"), "posted exactly once");
+        }
+    }
+
+    @Test
+    void anExpiredSessionWhoseUserIsNowLoggedInElsewhereEndsWithTheLoginsCode() throws Exception {
+        cluster.createUsers(4);
+        try (ClientUnderTest client = client(1)) {
+            client.type("list\n");
+            client.awaitPrompts(2);
+            cluster.expireSession(1);
+            cluster.login(1); // another client took the user meanwhile
+            client.type("follow 4\n");
+            assertEquals(ClientSession.EXIT_NO_LOGIN, client.awaitExit());
+            assertTrue(client.output().endsWith("Cmd> \nSession expired\nconnection failed: -3\n"), client.output());
+            assertEquals(0, count(client.output(), "Command failed"), client.output());
         }
     }
 

@@ -29,6 +29,8 @@ final class InMemoryCluster {
     private final Map<Long, List<PostView>> timelineByUser = new HashMap<>();
     private final Map<Long, Long> postCountByAuthor = new HashMap<>();
     private final Map<String, SessionState> sessionsByToken = new HashMap<>();
+    /** Tokens a later login of their user replaced: they answer SESSION_REPLACED, as the real state machine does. */
+    private final Set<String> replacedTokens = new java.util.HashSet<>();
     private final Map<Long, List<Consumer<List<PostView>>>> subscribersByUser = new HashMap<>();
     private long clockMillis = 1_795_000_000_000L;
 
@@ -54,7 +56,25 @@ final class InMemoryCluster {
     }
 
     synchronized Status keepAlive(Session session) {
-        return known(session) == null ? Status.SESSION_INVALID : Status.SUCCESS;
+        return known(session) == null ? invalid(session) : Status.SUCCESS;
+    }
+
+    /** Another client of {@code userId} logs in and replaces its session (its old client was gone too long). */
+    synchronized Session replaceSession(long userId) {
+        List<String> old = sessionsByToken.entrySet().stream().filter(e -> e.getValue().userId == userId)
+                .map(Map.Entry::getKey).toList();
+        old.forEach(sessionsByToken::remove);
+        replacedTokens.addAll(old);
+        return login(userId).session();
+    }
+
+    /** {@code userId}'s session expires (it was idle past its time to live): unknown from now on. */
+    synchronized void expireSession(long userId) {
+        sessionsByToken.values().removeIf(s -> s.userId == userId);
+    }
+
+    private Status invalid(Session session) {
+        return replacedTokens.contains(session.token()) ? Status.SESSION_REPLACED : Status.SESSION_INVALID;
     }
 
     synchronized Status logout(Session session) {
@@ -128,7 +148,7 @@ final class InMemoryCluster {
     synchronized ListReply list(Session session) {
         SessionState state = known(session);
         if (state == null) {
-            return new ListReply(Status.SESSION_INVALID, List.of(), List.of());
+            return new ListReply(invalid(session), List.of(), List.of());
         }
         List<Long> followers = new ArrayList<>();
         followeesByUser.forEach((follower, followees) -> {
@@ -146,7 +166,7 @@ final class InMemoryCluster {
     synchronized TimelineReply timeline(Session session, int limit) {
         SessionState state = known(session);
         if (state == null) {
-            return new TimelineReply(Status.SESSION_INVALID, List.of());
+            return new TimelineReply(invalid(session), List.of());
         }
         List<PostView> posts = timelineByUser.getOrDefault(state.userId, List.of());
         return new TimelineReply(Status.SUCCESS,
@@ -156,7 +176,7 @@ final class InMemoryCluster {
     synchronized Status subscribe(Session session, Consumer<List<PostView>> sink, PostView after) {
         SessionState state = known(session);
         if (state == null) {
-            return Status.SESSION_INVALID;
+            return invalid(session);
         }
         subscribersByUser.computeIfAbsent(state.userId, u -> new ArrayList<>()).add(sink);
         if (after != null) {
@@ -188,7 +208,7 @@ final class InMemoryCluster {
     private Reply write(Session session, long requestNo, Write write) {
         SessionState state = known(session);
         if (state == null) {
-            return Reply.of(Status.SESSION_INVALID);
+            return Reply.of(invalid(session));
         }
         if (requestNo == state.lastRequestNo) {
             return state.lastReply;
