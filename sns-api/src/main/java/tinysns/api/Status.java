@@ -52,5 +52,10 @@ public enum Status {
      * The session was this user's, and a newer login of the same user replaced it: another client now holds the user
      * (a login replaces a session only once its client has stopped keeping it alive). Nothing was done.
      */
-    SESSION_REPLACED
+    SESSION_REPLACED,
+    /**
+     * A keep-alive of a timeline client whose subscription this master dropped when it stopped leading for a moment
+     * (and then led again): the session is fine, but nothing is pushed to it until it subscribes again.
+     */
+    NOT_SUBSCRIBED
 }

@@ -128,6 +128,9 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
         Status status = readApplied(kv -> machine.checkSession(kv, session, now), failed -> failed);
         if (status == Status.SUCCESS) {
             touchIfIdle(session, now);
+            if (push.wasDropped(session.userId())) {
+                return Status.NOT_SUBSCRIBED; // it stepped down and led again: its timeline client re-subscribes
+            }
         }
         return status;
     }

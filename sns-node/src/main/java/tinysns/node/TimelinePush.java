@@ -38,6 +38,10 @@ final class TimelinePush implements AutoCloseable {
 
     private final ConcurrentHashMap<Long, Subscriber> subscribers = new ConcurrentHashMap<>();
     private final ExecutorService senders;
+    private static final long DROPPED_KEPT_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** Users whose subscription {@link #dropAll} ended, and when (a node's step-down; see {@link #wasDropped}). */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Long> droppedAt =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final int maxQueued;
 
     TimelinePush(int maxSenders, int maxQueued) {
@@ -54,6 +58,7 @@ final class TimelinePush implements AutoCloseable {
      * queue up behind {@code backlog()}, which is read after registration so that nothing falls in between.
      */
     void subscribe(long userId, TimelineListener listener, java.util.function.Supplier<List<PostView>> backlog) {
+        droppedAt.remove(userId);
         Subscriber s = new Subscriber(userId, listener);
         Subscriber old = subscribers.put(userId, s);
         if (old != null) {
@@ -90,8 +95,23 @@ final class TimelinePush implements AutoCloseable {
         if (!subscribers.isEmpty()) {
             log.info("dropping {} timeline subscriber(s): {}", subscribers.size(), why);
         }
-        subscribers.values().forEach(s -> s.closed = true);
+        long now = System.nanoTime();
+        droppedAt.values().removeIf(at -> now - at > DROPPED_KEPT_NANOS);
+        subscribers.values().forEach(s -> {
+            s.closed = true;
+            droppedAt.put(s.userId, now);
+        });
         subscribers.clear();
+    }
+
+    /**
+     * Whether {@link #dropAll} dropped this user's subscription within the last minute and it has not subscribed since:
+     * its client, still keeping its session alive here (this node led again), must subscribe again, or it would never
+     * be pushed anything. A minute covers any client that keeps alive every second; older entries are forgotten.
+     */
+    boolean wasDropped(long userId) {
+        Long at = droppedAt.get(userId);
+        return at != null && System.nanoTime() - at <= DROPPED_KEPT_NANOS;
     }
 
     int subscriberCount() {

@@ -593,14 +593,19 @@ public final class ClientSession implements AutoCloseable {
                 sessionLost(current, status);
                 return;
             }
-            if (!needsAnotherServer(status)) {
+            if (status == Status.NOT_SUBSCRIBED) {
+                // The master dropped the timeline subscription when it stepped down a moment, then led again: the
+                // reconnect subscribes again, after the last post shown, so nothing is missed.
+                problem = "the master dropped the timeline subscription";
+            } else if (!needsAnotherServer(status)) {
                 if (status != Status.SUCCESS) {
                     log.debug("keep-alive of user {} answered {}", userId, status);
                 }
                 reached(announcedServer, true);
                 return;
+            } else {
+                problem = "keep-alive answered " + status;
             }
-            problem = "keep-alive answered " + status;
         } catch (ConnectionLostException e) {
             problem = e.getMessage();
         } catch (RuntimeException e) {
