@@ -17,10 +17,12 @@ import tinysns.cli.DurationConverter;
                 + "origin's head, each cluster's replicas identical) and measures it from --since; then reads every "
                 + "user's LIST and whole timeline and checks that every acknowledged post reached every acknowledged "
                 + "follower exactly once and in order, nothing unsent appears, every acknowledged follow exists, and "
-                + "every LIST shows every user. Prints PASS or FAIL and the figures.",
+                + "every LIST shows every user; and that no user waited longer than --max-unavailable for an "
+                + "acknowledged write, nor a post that long to reach a follower in another cluster. Prints PASS or "
+                + "FAIL, the figures and an availability table (each window with the fault active then).",
                 "Exit codes: 0 PASS; 1 FAIL."},
         footer = {"", "Example:", "  sns chaos check -k 9000 --record run/chaos.tsv --since 1764000000000 "
-                + "--max-convergence 5s"})
+                + "--max-convergence 5s --faults run/chaos/faults.log"})
 public final class CheckCommand implements Callable<Integer> {
     @Mixin
     tinysns.cli.HelpOption helpOption;
@@ -48,11 +50,35 @@ public final class CheckCommand implements Callable<Integer> {
             description = "How long reading one user's state may keep retrying (default: ${DEFAULT-VALUE}).")
     Duration retryFor;
 
+    @Option(names = "--faults", paramLabel = "FILE",
+            description = "chaos.sh's faults log (lines '<epoch-ms> <text>'): each availability figure names the "
+                    + "fault active while it lasted (default: none).")
+    Path faults;
+
+    @Option(names = "--max-unavailable", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "FAIL if a user went longer than this without an acknowledged write while writing, or a "
+                    + "post waited longer to reach a follower in another cluster (default: --dead-after + "
+                    + "--heartbeat + 2s, the time the failure detector needs to fail over plus election and client "
+                    + "allowances; 0s = report only).")
+    Duration maxUnavailable;
+
+    @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "500ms", converter = DurationConverter.class,
+            description = "The deployment's heartbeat interval, for the default --max-unavailable "
+                    + "(default: ${DEFAULT-VALUE}, as sns coordinator).")
+    Duration heartbeat;
+
+    @Option(names = "--dead-after", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+            description = "The deployment's dead-after, for the default --max-unavailable "
+                    + "(default: ${DEFAULT-VALUE}, as sns coordinator).")
+    Duration deadAfter;
+
     @Override
     public Integer call() throws Exception {
         WorkloadCommand.rmiTimeouts();
+        Duration bound = maxUnavailable == null ? Availability.defaultBound(heartbeat, deadAfter)
+                : maxUnavailable.isZero() ? null : maxUnavailable;
         Checker.Config config = new Checker.Config(coordinator.host(), coordinator.port(), record, since,
-                convergeTimeout, maxConvergence, true, retryFor);
+                convergeTimeout, maxConvergence, true, retryFor, faults, bound);
         return new Checker(config, System.out).run().pass() ? 0 : 1;
     }
 }

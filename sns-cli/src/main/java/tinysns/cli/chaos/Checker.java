@@ -1,9 +1,6 @@
 package tinysns.cli.chaos;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,17 +38,37 @@ import tinysns.cli.client.RmiConnection;
  * (<em>never sent</em>); an acknowledged post carries the sequence number its author was told;
  * <li>every acknowledged follow is in the followee's follower list at its home cluster, and nothing else is;
  * <li>every user's LIST shows every user of the workload;
- * <li>after the reads, each cluster's replicas agree (digest at the same applied index).
+ * <li>after the reads, each cluster's replicas agree (digest at the same applied index);
+ * <li>availability ({@link Availability}): no user went longer than {@code maxUnavailable} without an acknowledged
+ * write while writing, and no cross-cluster delivery waited longer, each figure with the fault active then (from
+ * chaos.sh's faults log).
  * </ul>
  * Operations whose outcome is unknown may or may not have happened; they are allowed either way, exactly once.
  */
 public final class Checker {
+    /**
+     * @param faults         chaos.sh's faults log, to name the fault behind each availability figure (null: none)
+     * @param maxUnavailable FAIL if a user's write window or a delivery gap ({@link Availability}) is longer (null:
+     *                       report them only)
+     */
     public record Config(String host, int port, Path record, long sinceMillis, Duration convergeTimeout,
-                  Duration maxConvergence, boolean requirePairs, Duration retryBudget) {
+                  Duration maxConvergence, boolean requirePairs, Duration retryBudget, Path faults,
+                  Duration maxUnavailable) {
+        /** No faults log and no availability bound: availability is reported, never judged. */
+        public Config(String host, int port, Path record, long sinceMillis, Duration convergeTimeout,
+                      Duration maxConvergence, boolean requirePairs, Duration retryBudget) {
+            this(host, port, record, sinceMillis, convergeTimeout, maxConvergence, requirePairs, retryBudget, null,
+                    null);
+        }
     }
 
+    /**
+     * @param longestWriteWindowMillis  the longest any user went without an acknowledged write while writing
+     * @param longestDeliveryGapMillis  the longest cross-cluster delivery wait, -1 if the record cannot tell
+     */
     public record Result(boolean pass, long convergenceMillis, int lost, int duplicated, int reordered, int neverSent,
-                  int deliveriesChecked, List<String> problems, String report) {
+                  int deliveriesChecked, long longestWriteWindowMillis, long longestDeliveryGapMillis,
+                  List<String> problems, String report) {
     }
 
     private static final Pattern POST_TEXT = Pattern.compile("u(\\d+)-(\\d+)");
@@ -72,8 +89,9 @@ public final class Checker {
     }
 
     public Result run() throws Exception {
-        List<OpRecord> ops = OpRecord.readAll(config.record());
-        Set<Long> users = users(config.record(), ops);
+        WorkloadRecord record = WorkloadRecord.read(config.record());
+        List<OpRecord> ops = record.ops();
+        Set<Long> users = record.users();
         DeploymentProbe probe = new DeploymentProbe(config.host(), config.port());
 
         // 1. Convergence, measured from the last fault.
@@ -83,7 +101,7 @@ public final class Checker {
         // The workload watches from its last write on and notes when it first saw convergence; this check only
         // confirms it still holds (it started later, so it would see the moment late).
         long observedAt = System.currentTimeMillis();
-        long noted = recordedConvergence(config.record());
+        long noted = record.convergedMillis();
         // A note from before the last fault says nothing about recovering from it.
         long convergedAt = noted >= since && noted <= observedAt ? noted : observedAt;
         long convergenceMillis = lag.isEmpty() ? Math.max(0, convergedAt - since) : -1;
@@ -109,12 +127,21 @@ public final class Checker {
 
         verify(ops, users, timelines, lists);
 
+        // 4. Availability, from the record and the faults log alone.
+        Availability availability = Availability.of(record,
+                config.faults() == null ? FaultLog.NONE : FaultLog.read(config.faults()), config.maxUnavailable());
+        problems.addAll(availability.problems());
+
         boolean pass = problems.isEmpty() && lost == 0 && duplicated == 0 && reordered == 0 && neverSent == 0;
-        String report = report(pass, ops, users, convergenceMillis, since == checkStart, probe);
+        String report = report(pass, ops, users, convergenceMillis, since == checkStart, probe, availability);
         out.print(report);
         out.flush();
-        return new Result(pass, convergenceMillis, lost, duplicated, reordered, neverSent, deliveries,
-                List.copyOf(problems), report);
+        long longestWrite = availability.users().stream().mapToLong(Availability.UserWindow::millis).max()
+                .orElse(-1);
+        long longestDelivery = availability.deliveryRecorded() ? availability.pairs().stream()
+                .mapToLong(Availability.DeliveryGap::millis).max().orElse(-1) : -1;
+        return new Result(pass, convergenceMillis, lost, duplicated, reordered, neverSent, deliveries, longestWrite,
+                longestDelivery, List.copyOf(problems), report);
     }
 
     public static String awaitConverged(DeploymentProbe probe, Duration timeout) throws InterruptedException {
@@ -131,34 +158,6 @@ public final class Checker {
             }
             Thread.sleep(50);
         }
-    }
-
-    /** When the workload first saw the deployment converged ({@code # converged=MS}), or 0 if it did not note it. */
-    private static long recordedConvergence(Path record) throws IOException {
-        long converged = 0;
-        for (String line : Files.readAllLines(record, StandardCharsets.UTF_8)) {
-            if (line.startsWith("# converged=")) {
-                converged = Long.parseLong(line.substring("# converged=".length()).strip());
-            }
-        }
-        return converged;
-    }
-
-    /** The users of the record: those its header names ({@code clients=N firstUser=F}) and every acting user. */
-    private static Set<Long> users(Path record, List<OpRecord> ops) throws IOException {
-        Set<Long> users = new TreeSet<>();
-        Pattern header = Pattern.compile("clients=(\\d+) firstUser=(\\d+)");
-        for (String line : Files.readAllLines(record, StandardCharsets.UTF_8)) {
-            Matcher m = header.matcher(line);
-            if (line.startsWith("#") && m.find()) {
-                long first = Long.parseLong(m.group(2));
-                for (long u = first; u < first + Long.parseLong(m.group(1)); u++) {
-                    users.add(u);
-                }
-            }
-        }
-        ops.forEach(op -> users.add(op.user()));
-        return users;
     }
 
     private void read(long user, Map<Long, List<PostView>> timelines, Map<Long, ListReply> lists) throws Exception {
@@ -342,7 +341,7 @@ public final class Checker {
     }
 
     private String report(boolean pass, List<OpRecord> ops, Set<Long> users, long convergenceMillis,
-                          boolean sinceCheckStart, DeploymentProbe probe) {
+                          boolean sinceCheckStart, DeploymentProbe probe, Availability availability) {
         int[][] counts = new int[2][3];
         for (OpRecord op : ops) {
             counts[op.op().equals(OpRecord.FOLLOW) ? 0 : 1][op.outcome().ordinal()]++;
@@ -360,6 +359,7 @@ public final class Checker {
                 neverSent));
         text.append("  convergence: ").append(convergenceMillis < 0 ? "NOT reached" : convergenceMillis + " ms")
                 .append(sinceCheckStart ? " (from the start of the check)" : " after the last fault").append('\n');
+        text.append(availability.table());
         text.append("  replicas:\n").append(probe.describe());
         if (!problems.isEmpty()) {
             text.append("  problems (").append(problems.size()).append("):\n");

@@ -11,10 +11,13 @@ import java.util.List;
 
 /**
  * One operation of the chaos workload and its outcome, one tab-separated line of the record file:
- * {@code startMillis endMillis user requestNo op argument outcome status postSeq}. {@code op} is {@code follow}
- * (argument: the followee) or {@code post} (argument: the text, which never holds a tab). {@code outcome} is
- * {@code ok} (acknowledged), {@code failed} (a definite refusal: nothing changed) or {@code unknown} (no definite
- * answer within the retry budget: it may or may not have taken effect). Lines starting with {@code #} are comments.
+ * {@code startMillis endMillis user requestNo op argument outcome status postSeq}. {@code startMillis} is when the
+ * user first sent the operation (every retry of it included), {@code endMillis} when its outcome came back — for an
+ * acknowledged one, the acknowledgement. {@code op} is {@code follow} (argument: the followee) or {@code post}
+ * (argument: the text, which never holds a tab). {@code outcome} is {@code ok} (acknowledged), {@code failed} (a
+ * definite refusal: nothing changed) or {@code unknown} (no definite answer within the retry budget: it may or may not
+ * have taken effect). Lines starting with {@code #} are comments; lines starting with {@code seen} are {@link Seen}
+ * records (six fields, so readers that want nine-field operation lines skip them).
  */
 record OpRecord(long startMillis, long endMillis, long user, long requestNo, String op, String argument,
                 Outcome outcome, String status, long postSeq) {
@@ -44,11 +47,36 @@ record OpRecord(long startMillis, long endMillis, long user, long requestNo, Str
     static List<OpRecord> readAll(Path file) throws IOException {
         List<OpRecord> records = new ArrayList<>();
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (!line.isBlank() && !line.startsWith("#")) {
+            if (!line.isBlank() && !line.startsWith("#") && !Seen.is(line)) {
                 records.add(parse(line));
             }
         }
         return records;
+    }
+
+    /**
+     * A post shown to a follower in timeline mode, the moment it arrived ({@code seen millis reader author seq text}):
+     * the workload's users sit in timeline mode while they post, so this is when the post became visible to them.
+     */
+    record Seen(long millis, long reader, long author, long seq, String text) {
+        static final String TAG = "seen";
+
+        static boolean is(String line) {
+            return line.startsWith(TAG + "\t");
+        }
+
+        String line() {
+            return TAG + "\t" + millis + "\t" + reader + "\t" + author + "\t" + seq + "\t" + text;
+        }
+
+        static Seen parse(String line) {
+            String[] f = line.split("\t", -1);
+            if (f.length != 6 || !f[0].equals(TAG)) {
+                throw new IllegalArgumentException("a seen line has 6 tab-separated fields: «" + line + "»");
+            }
+            return new Seen(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
+                    f[5]);
+        }
     }
 
     /** Appends lines to the record file, flushed one by one, from any thread: a killed workload loses nothing written. */
@@ -69,6 +97,10 @@ record OpRecord(long startMillis, long endMillis, long user, long requestNo, Str
 
         synchronized void add(OpRecord record) {
             write(record.line());
+        }
+
+        synchronized void add(Seen seen) {
+            write(seen.line());
         }
 
         private void write(String line) {

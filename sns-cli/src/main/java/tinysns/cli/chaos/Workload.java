@@ -10,8 +10,10 @@ import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import tinysns.api.CoordinatorService;
+import tinysns.api.PostView;
 import tinysns.api.Reply;
 import tinysns.api.Status;
 import tinysns.api.rmi.RmiEndpoints;
@@ -19,6 +21,7 @@ import tinysns.cli.client.ClientSession;
 import tinysns.cli.client.LoginOutcome;
 import tinysns.cli.client.RetryPolicy;
 import tinysns.cli.client.RmiConnection;
+import tinysns.cli.client.TimelineFeed;
 import tinysns.domain.DomainConfig;
 
 /**
@@ -28,6 +31,11 @@ import tinysns.domain.DomainConfig;
  * after the follow"): first every user follows a seeded choice of others (at least one in another cluster), and only
  * when every user's follows have their final outcome do the posts start; then every user posts until the duration
  * ends. Every operation's outcome goes to the record file ({@link OpRecord}) the moment it is known.
+ *
+ * <p>Every user is in timeline mode from its login on, like a course client that typed TIMELINE: each post pushed to it
+ * goes to the record with the moment it arrived ({@link OpRecord.Seen}), from which the checker measures how long
+ * deliveries waited ({@link Availability}). The users stay in timeline mode after their last write, until the
+ * deployment has converged and the pushes have stopped coming ({@code # observed-until=MS}), then log out.
  */
 public final class Workload {
     public record Config(String host, int port, int clients, long firstUser, Duration duration, Path record, long seed,
@@ -47,12 +55,18 @@ public final class Workload {
         }
     }
 
-    public record Summary(int ok, int failed, int unknown, int reconnects, List<String> fatal) {
+    public record Summary(int ok, int failed, int unknown, int reconnects, int shown, List<String> fatal) {
         public String text() {
             return "workload: " + (ok + failed + unknown) + " ops: " + ok + " ok, " + failed + " failed, " + unknown
-                    + " unknown; " + reconnects + " reconnects" + (fatal.isEmpty() ? "" : "; FATAL: " + fatal);
+                    + " unknown; " + reconnects + " reconnects; " + shown + " posts shown in timeline mode"
+                    + (fatal.isEmpty() ? "" : "; FATAL: " + fatal);
         }
     }
+
+    /** After convergence, the users watch their timelines until no post has arrived for this long. */
+    private static final long QUIET_MILLIS = 1000;
+    /** ... but for at most this long. */
+    private static final long WATCH_AFTER_CONVERGENCE_MAX_MILLIS = 10_000;
 
     private final Config config;
     private final PrintStream out;
@@ -60,6 +74,10 @@ public final class Workload {
     private final AtomicInteger failed = new AtomicInteger();
     private final AtomicInteger unknown = new AtomicInteger();
     private final AtomicInteger reconnects = new AtomicInteger();
+    private final AtomicInteger shown = new AtomicInteger();
+    private final AtomicLong lastShownMillis = new AtomicLong();
+    /** Every user's session, closed (logged out) by {@link #run} once the watching is over. */
+    private final List<ClientSession> sessions = Collections.synchronizedList(new ArrayList<>());
     private final List<String> fatal = Collections.synchronizedList(new ArrayList<>());
 
     public Workload(Config config, PrintStream out) {
@@ -77,27 +95,45 @@ public final class Workload {
         try (OpRecord.Writer record = new OpRecord.Writer(config.record())) {
             record.comment("chaos workload clients=" + config.clients() + " firstUser=" + config.firstUser()
                     + " clusters=" + clusters + " seed=" + config.seed() + " start=" + startMillis);
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < config.clients(); i++) {
-                long user = config.firstUser() + i;
-                Thread thread = new Thread(() -> runUser(user, clusters, record, followsDone, postsEndMillis),
-                        "chaos-user-" + user);
-                thread.start();
-                threads.add(thread);
-            }
-            for (Thread thread : threads) {
-                thread.join();
-            }
-            record.comment("end=" + System.currentTimeMillis());
-            // Watch for convergence from here, in this already running process: a checker started afterwards would
-            // first see it seconds late (this JVM's exit plus the checker's start) and report that as convergence.
-            String lag = Checker.awaitConverged(new DeploymentProbe(config.host(), config.port()),
-                    Duration.ofSeconds(60));
-            if (lag.isEmpty()) {
-                record.comment("converged=" + System.currentTimeMillis());
+            try {
+                List<Thread> threads = new ArrayList<>();
+                for (int i = 0; i < config.clients(); i++) {
+                    long user = config.firstUser() + i;
+                    Thread thread = new Thread(() -> runUser(user, clusters, record, followsDone, postsEndMillis),
+                            "chaos-user-" + user);
+                    thread.start();
+                    threads.add(thread);
+                }
+                for (Thread thread : threads) {
+                    thread.join();
+                }
+                record.comment("end=" + System.currentTimeMillis());
+                // Watch for convergence from here, in this already running process: a checker started afterwards
+                // would first see it seconds late (this JVM's exit plus the checker's start) and report that as
+                // convergence.
+                String lag = Checker.awaitConverged(new DeploymentProbe(config.host(), config.port()),
+                        Duration.ofSeconds(60));
+                if (lag.isEmpty()) {
+                    record.comment("converged=" + System.currentTimeMillis());
+                }
+                awaitQuietTimelines();
+                record.comment("observed-until=" + System.currentTimeMillis());
+            } finally {
+                synchronized (sessions) {
+                    sessions.forEach(ClientSession::close); // logs out, so the checker can log in as each user at once
+                }
             }
         }
-        return new Summary(ok.get(), failed.get(), unknown.get(), reconnects.get(), List.copyOf(fatal));
+        return new Summary(ok.get(), failed.get(), unknown.get(), reconnects.get(), shown.get(), List.copyOf(fatal));
+    }
+
+    /** Converged means applied everywhere; the pushes of the last posts may still be on their way to the users. */
+    private void awaitQuietTimelines() throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WATCH_AFTER_CONVERGENCE_MAX_MILLIS;
+        while (System.currentTimeMillis() < deadline
+                && System.currentTimeMillis() - lastShownMillis.get() < QUIET_MILLIS) {
+            Thread.sleep(100);
+        }
     }
 
     private void runUser(long user, int clusters, OpRecord.Writer record, CountDownLatch followsDone,
@@ -106,9 +142,15 @@ public final class Workload {
         ClientSession session = new ClientSession(new RmiConnection(config.host(), config.port(), config.host()),
                 RetryPolicy.failover(config.retryBudget()), config.retryBudget().toMillis(),
                 notice -> reconnects.incrementAndGet());
+        sessions.add(session);
         boolean countedDown = false;
         try {
             if (!login(session, user)) {
+                return;
+            }
+            Status watching = session.enterTimeline(new TimelineFeed(post -> shown(record, user, post)), () -> { });
+            if (watching != Status.SUCCESS) {
+                fatal.add("user " + user + " cannot enter timeline mode: " + watching);
                 return;
             }
             for (long target : followTargets(user, clusters, random)) {
@@ -138,8 +180,14 @@ public final class Workload {
             if (!countedDown) {
                 followsDone.countDown();
             }
-            session.close(); // logs out, so the checker can log in as this user at once
         }
+    }
+
+    private void shown(OpRecord.Writer record, long reader, PostView post) {
+        long now = System.currentTimeMillis();
+        record.add(new OpRecord.Seen(now, reader, post.authorId(), post.seq(), post.text()));
+        shown.incrementAndGet();
+        lastShownMillis.accumulateAndGet(now, Math::max);
     }
 
     private boolean login(ClientSession session, long user) throws InterruptedException {
@@ -161,9 +209,9 @@ public final class Workload {
     /** Follows {@code target}; while a remote target is not yet known here, asks again (each try a new request). */
     private void follow(ClientSession session, long user, long target, OpRecord.Writer record)
             throws InterruptedException {
-        long deadline = System.currentTimeMillis() + config.retryBudget().toMillis();
+        long start = System.currentTimeMillis(); // the first try: a retry is the same attempt to follow
+        long deadline = start + config.retryBudget().toMillis();
         while (true) {
-            long start = System.currentTimeMillis();
             Reply reply = session.follow(target);
             if (reply.status() == Status.INVALID_USERNAME && System.currentTimeMillis() < deadline) {
                 Thread.sleep(100);
