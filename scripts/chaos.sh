@@ -2,7 +2,8 @@
 # chaos.sh: a seeded fault run against a local deployment, judged by the checker.
 #
 #   scripts/chaos.sh [--duration S] [--kill-every S] [--restart-after S] [--clients N] [--run-dir DIR]
-#                    [--base-port P] [--seed N] [--max-convergence S] [--tls] [--coordinators K]
+#                    [--base-port P] [--seed N] [--max-convergence S] [--max-unavailable S] [--tls]
+#                    [--coordinators K] [--nemesis LIST] [--hosts]
 #
 #   --duration S        how long the workload posts (default 60)
 #   --kill-every S      one fault every S seconds (default 8)
@@ -10,23 +11,39 @@
 #   --clients N         workload users, spread over all clusters (default 6)
 #   --run-dir DIR       the deployment's run dir (default ./run-chaos); started with sns-up.sh unless one runs there
 #   --base-port P       registry port when this script starts the deployment (default 11000; ports stay below 32768)
-#   --seed N            seeds the fault schedule and the workload (default: from the clock; always printed)
+#   --seed N            seeds the fault schedule and the workload (default: from the clock; always printed); the
+#                       same seed and options give the same faults
 #   --max-convergence S FAIL if convergence takes longer (default 5)
+#   --max-unavailable S FAIL if a user waits longer for an acknowledged write while writing, or a post longer to
+#                       reach a follower in another cluster (default: the checker's, dead-after + heartbeat + 2 s of
+#                       the deployment's failure detector: 4.5 s with sns-up.sh's 500 ms / 2 s; 0 = report only)
 #   --tls               start the deployment with sns-up.sh --tls (a running one is used as it is: TLS if its
 #                       ports.txt says so)
 #   --coordinators K    start the deployment with K coordinator replicas (sns-up.sh --coordinators); with more
-#                       than one, the faults also kill -9 or SIGSTOP a coordinator replica (the leader half the
-#                       time) or kill -9 a registry, and start it again
+#                       than one, one fault in five hits a coordinator replica or a registry instead
+#   --nemesis LIST      the kinds of fault, a comma list (default kill); each fault draws one of them:
+#                         kill       kill -9 a cluster's master server (most often), its slave server or its master
+#                                    synchronizer, or (with coordinator replicas) a coordinator replica or a
+#                                    registry; started again with its own command line after --restart-after
+#                         pause      SIGSTOP a cluster's master server (most often), its slave server, its master
+#                                    synchronizer or (with coordinator replicas) a coordinator replica, then SIGCONT:
+#                                    usually for dead-after + 2 s (the detector acts), one pause in four for half of
+#                                    dead-after (it must not)
+#                         partition  cut a cluster's master server, or its master synchronizer, off from every
+#                                    other host (one partition in three one way only), for dead-after + 2 s, then heal;
+#                                    needs --hosts
+#   --hosts             the deployment runs on the network-namespace harness (scripts/hosts.sh: one host per
+#                       process, named as its pid file); partition faults go through its partition / heal
 #
 # Steps: start the deployment (unless running) → run `sns chaos workload` in the background → while it runs, one
-# fault every --kill-every seconds, on a seeded schedule: kill -9 a cluster's master server (most often), its slave
-# server, or a master synchronizer; or SIGSTOP a master server for longer than dead-after and SIGCONT it. Each killed
-# process is started again (same command line) after --restart-after seconds. Before each fault the script waits
+# fault every --kill-every seconds, drawn from --nemesis on a seeded schedule. Before each fault the script waits
 # (bounded) until every server is alive again, so no cluster loses both replicas at once. Faults stop early enough
-# that the last restart happens before the workload ends. Then `sns chaos check` waits for convergence, measured
-# from the later of the last fault action and the workload's last write, reads every user's state and prints
-# PASS/FAIL with the figures. A deployment this script started is stopped (sns-down.sh) even on failure or Ctrl-C;
-# a paused process is always resumed. Files: <run>/chaos/{record.tsv,faults.log,workload.log,check.log}.
+# that the last one is over before the workload ends. Then `sns chaos check` waits for convergence, measured from the
+# later of the last fault action and the workload's last write, reads every user's state and prints PASS/FAIL with
+# the figures and the availability table: each user's longest wait for an acknowledged write and each pair of
+# clusters' longest delivery wait, with the fault active then. A deployment this script started is stopped
+# (sns-down.sh) even on failure or Ctrl-C; a paused process is always resumed and a partition healed.
+# Files: <run>/chaos/{record.tsv,faults.log,workload.log,check.log}; faults.log lines are "<epoch-ms> <what>".
 # Exit codes: 0 PASS; 1 FAIL or the run broke; 2 bad arguments.
 set -euo pipefail
 
@@ -43,8 +60,11 @@ run_dir="./run-chaos"
 base_port=11000
 seed=""
 max_convergence=5
+max_unavailable=""
 up_tls=()
 up_coordinators=()
+nemesis_list="kill"
+on_hosts=0
 while (($#)); do
     case "$1" in
         --duration) duration="${2:?}"; shift 2 ;;
@@ -55,6 +75,9 @@ while (($#)); do
         --base-port) base_port="${2:?}"; shift 2 ;;
         --seed) seed="${2:?}"; shift 2 ;;
         --max-convergence) max_convergence="${2:?}"; shift 2 ;;
+        --max-unavailable) max_unavailable="${2:?}"; shift 2 ;;
+        --nemesis) nemesis_list="${2:?}"; shift 2 ;;
+        --hosts) on_hosts=1; shift ;;
         --tls) up_tls=(--tls); shift ;;
         --coordinators) up_coordinators=(--coordinators "${2:?}"); shift 2 ;;
         -h|--help) usage; exit 0 ;;
@@ -65,6 +88,27 @@ for v in duration kill_every restart_after clients base_port max_convergence; do
     [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "chaos: --${v//_/-} must be a whole number" >&2; exit 2; }
 done
 ((kill_every >= 1 && clients >= 2)) || { echo "chaos: --kill-every >= 1 and --clients >= 2" >&2; exit 2; }
+[[ -z "$max_unavailable" || "$max_unavailable" =~ ^[0-9]+(\.[0-9]+)?$ ]] \
+    || { echo "chaos: --max-unavailable must be a number of seconds" >&2; exit 2; }
+# The fault kinds, each once, in the order given (the schedule draws from this list, so the order is part of a replay).
+nemeses=()
+IFS=',' read -r -a requested <<<"$nemesis_list"
+for kind in "${requested[@]}"; do
+    [[ -n "$kind" ]] || continue
+    case "$kind" in
+        kill|pause|partition) [[ " ${nemeses[*]} " == *" $kind "* ]] || nemeses+=("$kind") ;;
+        *) echo "chaos: --nemesis takes a comma list of kill, pause, partition; not '$kind'" >&2; exit 2 ;;
+    esac
+done
+((${#nemeses[@]})) || { echo "chaos: --nemesis needs at least one of kill, pause, partition" >&2; exit 2; }
+if [[ " ${nemeses[*]} " == *" partition "* ]] && ((!on_hosts)); then
+    echo "chaos: --nemesis partition needs --hosts (a deployment on the network-namespace harness, scripts/hosts.sh)" >&2
+    exit 2
+fi
+if ((on_hosts)) && [[ ! -x "$script_dir/hosts.sh" ]]; then
+    echo "chaos: --hosts needs scripts/hosts.sh (the network-namespace harness), which is not there" >&2
+    exit 2
+fi
 [[ -z "$seed" ]] && seed="$(( $(date +%s%N) % 1000000007 ))"
 [[ "$seed" =~ ^[0-9]+$ ]] || { echo "chaos: --seed must be a whole number" >&2; exit 2; }
 RANDOM=$((seed % 32768))
@@ -81,9 +125,13 @@ echo "chaos: seed $seed (replay with --seed $seed), run dir $run_dir"
 started_deployment=0
 workload_pid=""
 paused_pid=""
+partitioned=0
 finish() {
     local rc=$?
     [[ -n "$paused_pid" ]] && kill -CONT "$paused_pid" 2>/dev/null || true
+    if ((partitioned)); then
+        hosts_sh heal >>"$chaos_dir/hosts.log" 2>&1 || echo "chaos: scripts/hosts.sh heal failed (see $chaos_dir/hosts.log)" >&2
+    fi
     if [[ -n "$workload_pid" ]] && kill -0 "$workload_pid" 2>/dev/null; then
         kill -TERM "$workload_pid" 2>/dev/null || true
     fi
@@ -121,10 +169,39 @@ for pid_file in "$run_dir"/pids/coordinator*.pid "$run_dir"/pids/rmiregistry*.pi
 done
 clusters="$(grep -c '^node-.*\.1 ' "$run_dir/ports.txt")"
 use_deployment_tls "$run_dir" # status, workload and check speak TLS when the deployment does
-dead_after_s=$(( $(echo "${SNS_DEAD_AFTER:-2s}" | sed -E 's/ms$//; s/s$/000/') / 1000 ))
-((dead_after_s >= 1)) || dead_after_s=1
+# The failure detector's timings: what the running coordinator was started with (a deployment this script did not
+# start may have others), else what sns-up.sh would give it.
+coordinator_flag() { # FLAG: its value on the first coordinator's command line, if it runs
+    local pid
+    pid="$(cat "$run_dir/pids/coordinator.pid" 2>/dev/null || true)"
+    is_our_process "$pid" "$run_dir" || return 0
+    tr '\0' '\n' <"/proc/$pid/cmdline" | awk -v f="$1" 'take { print; exit } $0 == f { take = 1 }'
+}
+to_ms() { # 500ms | 2s | 1m -> milliseconds
+    case "$1" in
+        *ms) echo "${1%ms}" ;;
+        *s) echo $(( ${1%s} * 1000 )) ;;
+        *m) echo $(( ${1%m} * 60000 )) ;;
+        *) echo "$1" ;;
+    esac
+}
+heartbeat="$(coordinator_flag --heartbeat)"
+dead_after="$(coordinator_flag --dead-after)"
+heartbeat="${heartbeat:-${SNS_HEARTBEAT:-500ms}}"
+dead_after="${dead_after:-${SNS_DEAD_AFTER:-2s}}"
+dead_after_ms="$(to_ms "$dead_after")"
+[[ "$dead_after_ms" =~ ^[0-9]+$ ]] || { echo "chaos: cannot read dead-after '$dead_after'" >&2; exit 1; }
+# A long pause or a partition outlasts detection by 2 s, so the failover really happens; a short pause stays below it.
+long_fault_ms=$(( dead_after_ms + 2000 ))
+short_pause_ms=$(( dead_after_ms / 2 ))
+seconds() { printf '%d.%03d' $(( $1 / 1000 )) $(( $1 % 1000 )); } # MILLIS -> seconds for sleep
+echo "chaos: nemesis ${nemeses[*]}; heartbeat $heartbeat, dead-after $dead_after"
 
-status_now() { SNS_HEAP=64m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" status -h 127.0.0.1 -k "$coordinator_ports" 2>/dev/null; }
+# A JVM that lives a second: the client compiler only and the serial collector start it in about half the time.
+status_now() {
+    SNS_HEAP=64m SNS_TMPDIR="$run_dir/tmp" SNS_JAVA_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" \
+        "$script_dir/sns" status -h 127.0.0.1 -k "$coordinator_ports" 2>/dev/null
+}
 # role_name STATUS CLUSTER KIND(node|sync) ROLE: the live process of that kind and role in the cluster.
 role_name() {
     echo "$1" | awk -v c="$2" -v k="$3-" -v r="$4" \
@@ -142,13 +219,14 @@ log_fault() { echo "$(now_ms) $*" | tee -a "$faults_log" | sed 's/^[0-9]* /chaos
 
 # Saved command lines of killed processes, to start them again exactly as sns-up.sh did.
 declare -A saved_cmd=()
+fault_role="" # what the fault at hand hits, set by the schedule below
 kill_process() { # NAME
     local name="$1" pid
     pid="$(cat "$run_dir/pids/$name.pid" 2>/dev/null || true)"
     is_our_process "$pid" "$run_dir" || { log_fault "skip: $name (pid ${pid:-?}) is not running"; return 1; }
     saved_cmd[$name]="$(tr '\0' '\001' <"/proc/$pid/cmdline")"
     kill -KILL "$pid"
-    log_fault "kill -9 $name (pid $pid)"
+    log_fault "kill -9 $name (pid $pid, $fault_role)"
 }
 restart_process() { # NAME
     local name="$1" args=()
@@ -172,21 +250,55 @@ kill_and_restart() {
         last_fault_ms="$(now_ms)"
     fi
 }
-# pause_and_resume NAME: SIGSTOP for longer than dead-after, then SIGCONT (always resumed on exit too).
+# pause_and_resume NAME MILLIS: SIGSTOP for MILLIS, then SIGCONT (always resumed on exit too).
 pause_and_resume() {
-    local target="$1" pid
+    local target="$1" millis="$2" pid
     pid="$(cat "$run_dir/pids/$target.pid" 2>/dev/null || true)"
     if [[ -n "$target" ]] && is_our_process "$pid" "$run_dir"; then
         paused_pid="$pid"
         kill -STOP "$pid"
-        log_fault "kill -STOP $target (pid $pid) for $((dead_after_s + 2))s"
+        log_fault "kill -STOP $target (pid $pid, $fault_role) for $millis ms"
         faults=$((faults + 1))
-        sleep $((dead_after_s + 2))
+        sleep "$(seconds "$millis")"
         kill -CONT "$pid"
         paused_pid=""
         last_fault_ms="$(now_ms)"
         log_fault "kill -CONT $target (pid $pid)"
+    elif [[ -n "$target" ]]; then
+        log_fault "skip: $target (pid ${pid:-?}) is not running"
     fi
+}
+# hosts_sh ARGS...: the one way this script reaches the network-namespace harness (partition A,B C,D;
+# partition --one-way A,B C,D; heal; netem HOST ...). Its output goes to <run>/chaos/hosts.log.
+hosts_sh() {
+    "$script_dir/hosts.sh" --run-dir "$run_dir" "$@"
+}
+# every_host_but NAME: every other process of the deployment (a host each on the harness), as a comma list.
+every_host_but() {
+    local names=() pid_file name
+    for pid_file in "$run_dir"/pids/*.pid; do
+        name="$(basename "$pid_file" .pid)"
+        [[ -e "$pid_file" && "$name" != "$1" ]] && names+=("$name")
+    done
+    (IFS=,; echo "${names[*]}")
+}
+# partition_and_heal NAME MILLIS [--one-way]: cut NAME off from every other host for MILLIS, then heal.
+partition_and_heal() {
+    local target="$1" millis="$2" way=()
+    [[ -n "$target" ]] || return 0
+    [[ "${3:-}" == --one-way ]] && way=(--one-way)
+    if ! hosts_sh partition "${way[@]}" "$target" "$(every_host_but "$target")" >>"$chaos_dir/hosts.log" 2>&1; then
+        log_fault "skip: scripts/hosts.sh partition ${way[*]} $target failed (see $chaos_dir/hosts.log)"
+        return 0
+    fi
+    partitioned=1
+    log_fault "partition ${way[*]:+${way[*]} }$target ($fault_role) | the rest for $millis ms"
+    faults=$((faults + 1))
+    sleep "$(seconds "$millis")"
+    hosts_sh heal >>"$chaos_dir/hosts.log" 2>&1 || log_fault "note: scripts/hosts.sh heal failed (see $chaos_dir/hosts.log)"
+    partitioned=0
+    last_fault_ms="$(now_ms)"
+    log_fault "heal"
 }
 # pick_one PREFIX: one of the coordinator replicas' processes (coordinator*, rmiregistry*), at random.
 pick_one() {
@@ -203,45 +315,79 @@ SNS_HEAP=192m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" chaos workload -h 127.
 workload_pid=$!
 echo "chaos: workload started (pid $workload_pid, $clients clients, ${duration}s); faults every ${kill_every}s"
 
-# The last fault must be over (restarted / resumed) a couple of seconds before the workload stops posting.
-fault_window_end=$(( start_ms + (duration - restart_after - dead_after_s - 3) * 1000 ))
+# The last fault must be over (restarted / resumed / healed) a couple of seconds before the workload stops posting.
+longest_fault_ms=$(( restart_after * 1000 > long_fault_ms ? restart_after * 1000 : long_fault_ms ))
+fault_window_end=$(( start_ms + duration * 1000 - restart_after * 1000 - dead_after_ms - 3000 ))
 last_fault_ms="$start_ms"
 faults=0
-sleep "$kill_every"
-while (( $(now_ms) + (restart_after > dead_after_s + 2 ? restart_after : dead_after_s + 2) * 1000 < fault_window_end )) \
-        && kill -0 "$workload_pid" 2>/dev/null; do
-    status=""
+# sleep_then_status SECONDS: sleeps, and leaves a fresh `sns status` in $status: it is started as long before the
+# sleep ends as the last one took (seconds on a loaded machine), so that it does not push the next fault back.
+status_ms=2000
+sleep_then_status() {
+    local total_ms=$(( $1 * 1000 )) lead_ms="$status_ms" started
+    (( lead_ms <= total_ms )) || lead_ms="$total_ms"
+    sleep "$(seconds $(( total_ms - lead_ms )))"
+    started="$(now_ms)"
+    status="$(status_now || true)"
+    status_ms=$(( $(now_ms) - started ))
+    (( status_ms >= lead_ms )) || sleep "$(seconds $(( lead_ms - status_ms )))"
+}
+sleep_then_status "$kill_every"
+while (( $(now_ms) + longest_fault_ms < fault_window_end )) && kill -0 "$workload_pid" 2>/dev/null; do
     for _ in $(seq 1 20); do
-        status="$(status_now || true)"
         healthy "$status" && break
         sleep 0.5
+        status="$(status_now || true)"
     done
     healthy "$status" || log_fault "note: not every cluster has two live servers; injecting anyway"
+    # Each `sns status` is a JVM start (seconds on a loaded machine): the window may have closed meanwhile.
+    (( $(now_ms) + longest_fault_ms < fault_window_end )) || break
+    # Every draw comes from $RANDOM, seeded: the same seed and options give the same kinds, clusters and lengths.
+    nemesis="${nemeses[$(( RANDOM % ${#nemeses[@]} ))]}"
     cluster=$(( RANDOM % clusters + 1 ))
-    dice=$(( RANDOM % 10 ))
-    if ((dice < 5)); then kind=kill-master
-    elif ((dice < 7)); then kind=kill-slave
-    elif ((dice < 8)); then kind=kill-sync
-    else kind=pause-master
-    fi
-    # With coordinator replicas, one fault in five is theirs: kill -9 or SIGSTOP a coordinator, or kill a registry.
-    if ((${#coordinator_names[@]} > 2 && RANDOM % 5 == 0)); then
-        case $((RANDOM % 3)) in
-            0) kind=kill-coordinator ;;
-            1) kind=pause-coordinator ;;
-            *) kind=kill-registry ;;
-        esac
-    fi
+    dice=$(( RANDOM % 20 ))
+    # With coordinator replicas, one fault in five (kill, pause) is theirs.
+    theirs=$(( ${#coordinator_names[@]} > 2 && RANDOM % 5 == 0 ))
+    case "$nemesis" in
+        kill)
+            if ((theirs)); then
+                if ((RANDOM % 2)); then kind=kill-registry; else kind=kill-coordinator; fi
+            elif ((dice < 12)); then kind=kill-master
+            elif ((dice < 17)); then kind=kill-slave
+            else kind=kill-sync
+            fi ;;
+        pause)
+            if ((theirs)); then kind=pause-coordinator
+            elif ((dice < 11)); then kind=pause-master
+            elif ((dice < 16)); then kind=pause-slave
+            else kind=pause-sync
+            fi
+            pause_ms=$(( RANDOM % 4 == 0 ? short_pause_ms : long_fault_ms )) ;;
+        partition)
+            if ((dice < 14)); then kind=partition-master; else kind=partition-sync; fi
+            way=""
+            ((RANDOM % 3)) || way=--one-way ;;
+    esac
+    # What the target is, for the faults log (which names only the process): master, slave, master sync, ...
+    case "${kind#*-}" in
+        sync) fault_role="master sync" ;;
+        coordinator) fault_role="coordinator replica" ;;
+        *) fault_role="${kind#*-}" ;;
+    esac
     case "$kind" in
         kill-master) kill_and_restart "$(role_name "$status" "$cluster" node MASTER)" ;;
         kill-slave) kill_and_restart "$(role_name "$status" "$cluster" node SLAVE)" ;;
         kill-sync) kill_and_restart "$(role_name "$status" "$cluster" sync MASTER)" ;;
         kill-coordinator) kill_and_restart "$(pick_one coordinator)" ;;
         kill-registry) kill_and_restart "$(pick_one rmiregistry)" ;;
-        pause-coordinator) pause_and_resume "$(pick_one coordinator)" ;;
-        pause-master) pause_and_resume "$(role_name "$status" "$cluster" node MASTER)" ;;
+        pause-master) pause_and_resume "$(role_name "$status" "$cluster" node MASTER)" "$pause_ms" ;;
+        pause-slave) pause_and_resume "$(role_name "$status" "$cluster" node SLAVE)" "$pause_ms" ;;
+        pause-sync) pause_and_resume "$(role_name "$status" "$cluster" sync MASTER)" "$pause_ms" ;;
+        pause-coordinator) pause_and_resume "$(pick_one coordinator)" "$pause_ms" ;;
+        partition-master) partition_and_heal "$(role_name "$status" "$cluster" node MASTER)" "$long_fault_ms" "$way" ;;
+        partition-sync) partition_and_heal "$(role_name "$status" "$cluster" sync MASTER)" "$long_fault_ms" "$way" ;;
     esac
-    sleep "$kill_every"
+    sleep_then_status "$kill_every"
 done
 echo "chaos: $faults faults injected; waiting for the workload to finish"
 workload_rc=0
@@ -255,9 +401,11 @@ echo "chaos: last fault action at +$(( (last_fault_ms - start_ms) / 1000 ))s, la
     "convergence is measured from the later"
 
 check_rc=0
+availability=(--heartbeat "$heartbeat" --dead-after "$dead_after")
+[[ -n "$max_unavailable" ]] && availability+=(--max-unavailable "$(awk -v s="$max_unavailable" 'BEGIN { printf "%dms", s * 1000 }')")
 SNS_HEAP=128m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" chaos check -h 127.0.0.1 -k "$coordinator_ports" \
-    --record "$record" --since "$since" --max-convergence "${max_convergence}s" 2>"$chaos_dir/check.err" \
-    | tee "$chaos_dir/check.log" || check_rc=$?
+    --record "$record" --since "$since" --max-convergence "${max_convergence}s" --faults "$faults_log" \
+    "${availability[@]}" 2>"$chaos_dir/check.err" | tee "$chaos_dir/check.log" || check_rc=$?
 if ((workload_rc != 0)); then
     echo "chaos: FAIL: the workload exited with $workload_rc (see $chaos_dir/workload.log)"
     exit 1

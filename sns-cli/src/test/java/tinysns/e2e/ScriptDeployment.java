@@ -106,6 +106,17 @@ final class ScriptDeployment implements AutoCloseable {
     }
 
     private void script(String name, int timeoutSeconds, String... arguments) throws IOException, InterruptedException {
+        int exit = run(name, timeoutSeconds, arguments);
+        if (exit != 0) {
+            throw new AssertionError(name + ".sh exited with " + exit + tail(logDir.resolve(name + ".out")));
+        }
+    }
+
+    /**
+     * Runs {@code scripts/NAME.sh ARGUMENTS} with the deployment's environment, its output appended to
+     * {@code <log dir>/NAME.out}; returns its exit code, or throws if it did not finish within the bound.
+     */
+    int run(String name, int timeoutSeconds, String... arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(root.resolve("scripts/" + name + ".sh").toString());
         command.addAll(List.of(arguments));
@@ -122,12 +133,11 @@ final class ScriptDeployment implements AutoCloseable {
         System.out.println("e2e: " + name + ".sh took " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
                 + " ms");
         if (!done) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly); // e.g. chaos.sh's workload JVM
             process.destroyForcibly();
             throw new AssertionError(name + ".sh did not finish within " + timeoutSeconds + " s" + tail(output));
         }
-        if (process.exitValue() != 0) {
-            throw new AssertionError(name + ".sh exited with " + process.exitValue() + tail(output));
-        }
+        return process.exitValue();
     }
 
     /** The live processes of this deployment by name (pid files whose pid still runs with this run dir). */
