@@ -6,8 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * One operation of the chaos workload and its outcome, one tab-separated line of the record file:
@@ -42,16 +40,6 @@ record OpRecord(long startMillis, long endMillis, long user, long requestNo, Str
 
     long target() {
         return Long.parseLong(argument);
-    }
-
-    static List<OpRecord> readAll(Path file) throws IOException {
-        List<OpRecord> records = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (!line.isBlank() && !line.startsWith("#") && !Seen.is(line)) {
-                records.add(parse(line));
-            }
-        }
-        return records;
     }
 
     /**
