@@ -402,7 +402,7 @@ echo "chaos: last fault action at +$(( (last_fault_ms - start_ms) / 1000 ))s, la
 
 check_rc=0
 availability=(--heartbeat "$heartbeat" --dead-after "$dead_after")
-[[ -n "$max_unavailable" ]] && availability+=(--max-unavailable "$(awk -v s="$max_unavailable" 'BEGIN { printf "%dms", s * 1000 }')")
+[[ -n "$max_unavailable" ]] && availability+=(--max-unavailable "$(awk -v s="$max_unavailable" 'BEGIN { printf "%.0fms", s * 1000 }')")
 SNS_HEAP=128m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" chaos check -h 127.0.0.1 -k "$coordinator_ports" \
     --record "$record" --since "$since" --max-convergence "${max_convergence}s" --faults "$faults_log" \
     "${availability[@]}" 2>"$chaos_dir/check.err" | tee "$chaos_dir/check.log" || check_rc=$?

@@ -34,11 +34,13 @@ class ChaosIT {
     private static final double DETECTOR_BOUND_SECONDS = 3.2;
     /**
      * Until every remote call has its own bound (DESIGN.md §10, being built), a post or keep-alive already sent to a
-     * master that is then SIGSTOPped waits until SIGCONT — the pause, dead-after + 2 s = 3 s here — before the client
-     * turns to the new master, although failover is done a second after the pause began. Measured: 4.5–4.8 s
-     * windows against the 3.2 s the detector needs. Remove this allowance when calls are bounded.
+     * master that is then SIGSTOPped waits for SIGCONT (the pause, dead-after + 2 s = 3 s here) or for the workload's
+     * one RMI response timeout (5 s, WorkloadCommand.rmiTimeouts) before the client turns to the new master, although
+     * the failover is done about a second after the pause began. Measured on the loaded 2 cores: 4.7, 4.8, 5.2 and
+     * 6.2 s without an ack against the 3.2 s the detector needs. This allows the 5 s such a call may wait today;
+     * remove it when calls are bounded.
      */
-    private static final double UNBOUNDED_CALL_ALLOWANCE_SECONDS = 3;
+    private static final double UNBOUNDED_CALL_ALLOWANCE_SECONDS = 5;
 
     private ScriptDeployment deployment;
 
@@ -74,7 +76,7 @@ class ChaosIT {
             Matcher faults = Pattern.compile("chaos: (\\d+) faults injected").matcher(text);
             assertTrue(faults.find() && Integer.parseInt(faults.group(1)) >= 1, "at least one fault was injected");
             // The availability table: a row per user, a row per ordered pair of clusters, each delivery measured.
-            assertTrue(text.contains("availability (bound 6200 ms"), "availability bound");
+            assertTrue(text.contains("availability (bound 8200 ms"), "availability bound");
             for (int user = 1; user <= 6; user++) {
                 assertTrue(Pattern.compile("(?m)^    " + user + " +\\d +\\d+ ms").matcher(text).find(),
                         "availability row of user " + user);

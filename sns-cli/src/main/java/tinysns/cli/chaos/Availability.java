@@ -19,7 +19,9 @@ import tinysns.domain.DomainConfig;
  * window opens when the user sends its first write after an acknowledged one (or its first write at all) and closes
  * with the next acknowledgement; refused and unknown writes in between keep it open. The workload's own pauses
  * between an acknowledgement and its next write are not in it, so a window is what the user waited. A window still
- * open when the user stopped writing ends at the last write's outcome and is marked "never acknowledged".
+ * open when the user stopped writing ends at the last write's outcome and is marked "never acknowledged". A follow
+ * that the workload retries while its target is not yet known in the follower's cluster counts from its first try:
+ * the user could not follow for that long (the cause is then the delivery of the target's login from its cluster).
  * <li><b>Delivery gap</b>, per ordered pair of clusters (origin → target, origin ≠ target): the longest any
  * acknowledged post of a user homed in the origin waited, from its acknowledgement, until an acknowledged follower
  * homed in the target was shown it in timeline mode ({@link OpRecord.Seen}). This is "cross-cluster delivery
