@@ -70,9 +70,9 @@ final class Availability {
      *                notices the failure, then it subscribes again); the rest is slack for 2 cores under load
      * = 4.5 s by default; 3.2 s with the end-to-end tests' 200 ms / 1 s.
      * </pre>
-     * Not in it: the wait of a call already sent to a process that stopped answering. DESIGN.md §10 bounds every
-     * call so that it ends within this budget; a caller whose call waits longer (a paused master's post held until
-     * the RMI response timeout) shows up here as a window above the bound, which is what the bound is for.
+     * The wait of a call already sent to a process that stopped answering runs meanwhile: DESIGN.md §10 bounds it
+     * ({@code CallKind}: a write gives up after 2 s), inside dead-after + heartbeat + 1 s at both timings above, so it
+     * adds nothing. A caller whose call waits longer than its bound shows up here as a window above the bound.
      */
     static Duration defaultBound(Duration heartbeat, Duration deadAfter) {
         return deadAfter.plus(heartbeat).plusSeconds(2);
