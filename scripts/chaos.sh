@@ -15,8 +15,8 @@
 #                       same seed and options give the same faults
 #   --max-convergence S FAIL if convergence takes longer (default 5)
 #   --max-unavailable S FAIL if a user waits longer for an acknowledged write while writing, or a post longer to
-#                       reach a follower in another cluster (default: the checker's, dead-after + heartbeat + 2 s of
-#                       the deployment's failure detector: 4.5 s with sns-up.sh's 500 ms / 2 s; 0 = report only)
+#                       reach a follower in another cluster (default: the checker's, dead-after + heartbeat + 2.5 s
+#                       of the deployment's failure detector: 5 s with sns-up.sh's 500 ms / 2 s; 0 = report only)
 #   --tls               start the deployment with sns-up.sh --tls (a running one is used as it is: TLS if its
 #                       ports.txt says so)
 #   --coordinators K    start the deployment with K coordinator replicas (sns-up.sh --coordinators); with more
@@ -27,11 +27,12 @@
 #                                    registry; started again with its own command line after --restart-after
 #                         pause      SIGSTOP a cluster's master server (most often), its slave server, its master
 #                                    synchronizer or (with coordinator replicas) a coordinator replica, then SIGCONT:
-#                                    usually for dead-after + 2 s (the detector acts), one pause in four for half of
-#                                    dead-after (it must not)
+#                                    usually for 2 x dead-after + 2 s (the detector acts, and a caller stuck on the
+#                                    paused process shows as a window above the bound), one pause in four for half
+#                                    of dead-after (it must not)
 #                         partition  cut a cluster's master server, or its master synchronizer, off from every
-#                                    other host (one partition in three one way only), for dead-after + 2 s, then heal;
-#                                    needs --hosts
+#                                    other host (one partition in three one way only), for 2 x dead-after + 2 s, then
+#                                    heal; needs --hosts
 #   --hosts             the deployment runs on the network-namespace harness (scripts/hosts.sh: one host per
 #                       process, named as its pid file); partition faults go through its partition / heal
 #
@@ -191,8 +192,10 @@ heartbeat="${heartbeat:-${SNS_HEARTBEAT:-500ms}}"
 dead_after="${dead_after:-${SNS_DEAD_AFTER:-2s}}"
 dead_after_ms="$(to_ms "$dead_after")"
 [[ "$dead_after_ms" =~ ^[0-9]+$ ]] || { echo "chaos: cannot read dead-after '$dead_after'" >&2; exit 1; }
-# A long pause or a partition outlasts detection by 2 s, so the failover really happens; a short pause stays below it.
-long_fault_ms=$(( dead_after_ms + 2000 ))
+# A long pause or a partition outlasts detection and the whole failover after it (dead-after again, + 2 s), so the
+# failover really happens and a caller that waits for the stopped process instead shows as a window above the
+# checker's bound (dead-after + heartbeat + 2.5 s); a short pause stays below detection.
+long_fault_ms=$(( 2 * dead_after_ms + 2000 ))
 short_pause_ms=$(( dead_after_ms / 2 ))
 seconds() { printf '%d.%03d' $(( $1 / 1000 )) $(( $1 % 1000 )); } # MILLIS -> seconds for sleep
 echo "chaos: nemesis ${nemeses[*]}; heartbeat $heartbeat, dead-after $dead_after"

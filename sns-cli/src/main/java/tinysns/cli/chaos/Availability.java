@@ -65,17 +65,19 @@ final class Availability {
      * + heartbeat    the survivor (slave node, slave synchronizer) gets its order in the reply to its next heartbeat
      * + 1 s          a node reset to a one-voter group elects itself: 100 ms election timeout plus up to 50 ms, well
      *                inside the nodes' default 1 s election timeout, which is what this allows
-     * + 1 s          the client finds the new master: back-off of at most 200 ms, a coordinator lookup and the
-     *                keep-alive that proves the new master (a follower in timeline mode: its keep-alive, every 1 s,
-     *                notices the failure, then it subscribes again); the rest is slack for 2 cores under load
-     * = 4.5 s by default; 3.2 s with the end-to-end tests' 200 ms / 1 s.
+     * + 1.5 s        the client finds the new master and is answered: back-off of at most 200 ms, a coordinator
+     *                lookup, a registry lookup, the keep-alive that proves the new master, the re-subscription in
+     *                timeline mode and the resent write, five round trips (a follower in timeline mode notices the
+     *                failure by its keep-alive, every 1 s); measured 0.5 s on quiet cores, up to 1.4 s on 2 cores at
+     *                load average 40
+     * = 5 s by default; 3.7 s with the end-to-end tests' 200 ms / 1 s.
      * </pre>
      * The wait of a call already sent to a process that stopped answering runs meanwhile: DESIGN.md §10 bounds it
      * ({@code CallKind}: a write gives up after 2 s), inside dead-after + heartbeat + 1 s at both timings above, so it
      * adds nothing. A caller whose call waits longer than its bound shows up here as a window above the bound.
      */
     static Duration defaultBound(Duration heartbeat, Duration deadAfter) {
-        return deadAfter.plus(heartbeat).plusSeconds(2);
+        return deadAfter.plus(heartbeat).plusMillis(2_500);
     }
 
     private final List<UserWindow> users;

@@ -58,7 +58,7 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--max-unavailable", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "FAIL if a user went longer than this without an acknowledged write while writing, or a "
                     + "post waited longer to reach a follower in another cluster (default: --dead-after + "
-                    + "--heartbeat + 2s, the time the failure detector needs to fail over plus election and client "
+                    + "--heartbeat + 2.5s, the time the failure detector needs to fail over plus election and client "
                     + "allowances; 0s = report only).")
     Duration maxUnavailable;
 

@@ -187,8 +187,8 @@ class AvailabilityTest {
 
     @Test
     void theDefaultBoundIsDetectionPlusTheSurvivorsNextHeartbeatPlusElectionAndClientAllowances() {
-        assertEquals(Duration.ofMillis(4_500), Availability.defaultBound(Duration.ofMillis(500), Duration.ofSeconds(2)));
-        assertEquals(Duration.ofMillis(3_200), Availability.defaultBound(Duration.ofMillis(200), Duration.ofSeconds(1)));
-        assertEquals(Duration.ofSeconds(17), Availability.defaultBound(Duration.ofSeconds(5), Duration.ofSeconds(10)));
+        assertEquals(Duration.ofSeconds(5), Availability.defaultBound(Duration.ofMillis(500), Duration.ofSeconds(2)));
+        assertEquals(Duration.ofMillis(3_700), Availability.defaultBound(Duration.ofMillis(200), Duration.ofSeconds(1)));
+        assertEquals(Duration.ofMillis(17_500), Availability.defaultBound(Duration.ofSeconds(5), Duration.ofSeconds(10)));
     }
 }
