@@ -9,7 +9,8 @@
 #   --kill-every S      one fault every S seconds (default 8)
 #   --restart-after S   a killed process is started again after S seconds (default 3)
 #   --clients N         workload users, spread over all clusters (default 6)
-#   --run-dir DIR       the deployment's run dir (default ./run-chaos); started with sns-up.sh unless one runs there
+#   --run-dir DIR       the deployment's run dir (default ./run-chaos); started with sns-up.sh (--hosts: hosts.sh up)
+#                       unless one runs there
 #   --base-port P       registry port when this script starts the deployment (default 11000; ports stay below 32768)
 #   --seed N            seeds the fault schedule and the workload (default: from the clock; always printed); the
 #                       same seed and options give the same faults
@@ -33,8 +34,9 @@
 #                         partition  cut a cluster's master server, or its master synchronizer, off from every
 #                                    other host (one partition in three one way only), for 2 x dead-after + 2 s, then
 #                                    heal; needs --hosts
-#   --hosts             the deployment runs on the network-namespace harness (scripts/hosts.sh: one host per
-#                       process, named as its pid file); partition faults go through its partition / heal
+#   --hosts             run on the network-namespace harness (scripts/hosts.sh, needs root): its deployment is used
+#                       or started (hosts.sh up, --coordinators K, default 3) in --run-dir and stopped again; status,
+#                       workload and check run on its client-1 host; restarts and partitions go through it (no TLS)
 #
 # Steps: start the deployment (unless running) → run `sns chaos workload` in the background → while it runs, one
 # fault every --kill-every seconds, drawn from --nemesis on a seeded schedule. Before each fault the script waits
@@ -110,6 +112,10 @@ if ((on_hosts)) && [[ ! -x "$script_dir/hosts.sh" ]]; then
     echo "chaos: --hosts needs scripts/hosts.sh (the network-namespace harness), which is not there" >&2
     exit 2
 fi
+if ((on_hosts)) && ((${#up_tls[@]})); then
+    echo "chaos: --hosts runs without TLS (the harness's deployment has none); drop --tls" >&2
+    exit 2
+fi
 [[ -z "$seed" ]] && seed="$(( $(date +%s%N) % 1000000007 ))"
 [[ "$seed" =~ ^[0-9]+$ ]] || { echo "chaos: --seed must be a whole number" >&2; exit 2; }
 RANDOM=$((seed % 32768))
@@ -122,6 +128,31 @@ mkdir -p "$chaos_dir"
 faults_log="$chaos_dir/faults.log"
 : >"$faults_log"
 echo "chaos: seed $seed (replay with --seed $seed), run dir $run_dir"
+
+# hosts_sh COMMAND ARGS...: the one way this script reaches the network-namespace harness (up, down, exec, status,
+# kill, restart, partition A B|others, partition --one-way …, heal, netem HOST …), always on this run dir.
+hosts_sh() {
+    local command="$1"
+    shift
+    "$script_dir/hosts.sh" "$command" --run-dir "$run_dir" "$@"
+}
+# The deployment's processes by name, and their pids: the pid files of sns-up.sh, or with --hosts the "proc NAME HOST
+# NAMESPACE ADDRESS PID COMMAND" lines of hosts.sh's hosts.txt (the same pid namespace: signals reach them from here).
+process_names() {
+    if ((on_hosts)); then
+        awk '$1 == "proc" { print $2 }' "$run_dir/hosts.txt" 2>/dev/null || true
+    else
+        local pid_file
+        for pid_file in "$run_dir"/pids/*.pid; do [[ -e "$pid_file" ]] && basename "$pid_file" .pid; done
+    fi
+}
+pid_of() { # NAME
+    if ((on_hosts)); then
+        awk -v n="$1" '$1 == "proc" && $2 == n { print $6; exit }' "$run_dir/hosts.txt" 2>/dev/null || true
+    else
+        cat "$run_dir/pids/$1.pid" 2>/dev/null || true
+    fi
+}
 
 started_deployment=0
 workload_pid=""
@@ -136,7 +167,10 @@ finish() {
     if [[ -n "$workload_pid" ]] && kill -0 "$workload_pid" 2>/dev/null; then
         kill -TERM "$workload_pid" 2>/dev/null || true
     fi
-    if ((started_deployment)); then
+    if ((started_deployment && on_hosts)); then
+        hosts_sh down --wait 5 >"$chaos_dir/down.log" 2>&1 || true
+        echo "chaos: stopped the deployment it started (details in $chaos_dir/down.log)"
+    elif ((started_deployment)); then
         "$script_dir/sns-down.sh" --run-dir "$run_dir" --wait 5 >"$chaos_dir/down.log" 2>&1 || true
         echo "chaos: stopped the deployment it started (details in $chaos_dir/down.log)"
     fi
@@ -147,11 +181,16 @@ trap finish EXIT
 trap 'exit 130' INT TERM
 
 live_pids=0
-for pid_file in "$run_dir"/pids/*.pid; do
-    [[ -e "$pid_file" ]] || continue
-    is_our_process "$(cat "$pid_file" 2>/dev/null)" "$run_dir" && live_pids=$((live_pids + 1))
+for name in $(process_names); do
+    is_our_process "$(pid_of "$name")" "$run_dir" && live_pids=$((live_pids + 1))
 done
-if ((live_pids == 0)); then
+if ((live_pids == 0 && on_hosts)); then
+    # sns-up.sh's default of three coordinator replicas, unless --coordinators says otherwise.
+    hosts_sh up --coordinators "${up_coordinators[1]:-3}" >"$chaos_dir/up.log" 2>&1 \
+        || { echo "chaos: hosts.sh up failed:" >&2; tail -n 20 "$chaos_dir/up.log" >&2; exit 1; }
+    started_deployment=1
+    echo "chaos: started a deployment on network namespaces (hosts.sh up)"
+elif ((live_pids == 0)); then
     "$script_dir/sns-up.sh" --run-dir "$run_dir" --base-port "$base_port" "${up_tls[@]}" "${up_coordinators[@]}" \
         >"$chaos_dir/up.log" 2>&1 \
         || { started_deployment=1; echo "chaos: sns-up.sh failed:" >&2; tail -n 20 "$chaos_dir/up.log" >&2; exit 1; }
@@ -160,21 +199,42 @@ if ((live_pids == 0)); then
 else
     echo "chaos: using the deployment already running in $run_dir ($live_pids processes)"
 fi
-registry_port="$(awk '/^registry/ { split($2, a, ":"); print a[2]; exit }' "$run_dir/ports.txt")"
-# Every coordinator replica's registry (one entry without replicas): status, workload and check use them all.
-coordinator_ports="$(awk '/^coordinator-ports/ { print $2; exit }' "$run_dir/ports.txt")"
-[[ -n "$coordinator_ports" ]] || coordinator_ports="$registry_port"
+if ((on_hosts)); then
+    # status, workload and check run on the harness's first client host, and reach the coordinators by address.
+    coordinator_host="$(awk -F= '$1 == "COORDINATOR_HOST" { print $2; exit }' "$run_dir/run.env")"
+    coordinator_ports="$(awk -F= '$1 == "COORDINATORS" { print $2; exit }' "$run_dir/run.env")"
+    client_address="$(awk '$1 == "host" && $2 == "client-1" { print $5; exit }' "$run_dir/hosts.txt")"
+    [[ -n "$coordinator_host" && -n "$coordinator_ports" && -n "$client_address" ]] \
+        || { echo "chaos: $run_dir/run.env and hosts.txt name no coordinators or no client-1 host" >&2; exit 1; }
+else
+    coordinator_host=127.0.0.1
+    registry_port="$(awk '/^registry/ { split($2, a, ":"); print a[2]; exit }' "$run_dir/ports.txt")"
+    # Every coordinator replica's registry (one entry without replicas): status, workload and check use them all.
+    coordinator_ports="$(awk '/^coordinator-ports/ { print $2; exit }' "$run_dir/ports.txt")"
+    [[ -n "$coordinator_ports" ]] || coordinator_ports="$registry_port"
+    use_deployment_tls "$run_dir" # status, workload and check speak TLS when the deployment does
+fi
 coordinator_names=()
-for pid_file in "$run_dir"/pids/coordinator*.pid "$run_dir"/pids/rmiregistry*.pid; do
-    [[ -e "$pid_file" ]] && coordinator_names+=("$(basename "$pid_file" .pid)")
+clusters=0
+for name in $(process_names); do
+    case "$name" in
+        coordinator*|rmiregistry*) coordinator_names+=("$name") ;;
+        node-*.1) clusters=$((clusters + 1)) ;;
+    esac
 done
-clusters="$(grep -c '^node-.*\.1 ' "$run_dir/ports.txt")"
-use_deployment_tls "$run_dir" # status, workload and check speak TLS when the deployment does
+# sns_cmd ARGS...: `sns ARGS` against the deployment, from this machine or from the harness's client-1 host.
+sns_cmd() {
+    if ((on_hosts)); then
+        hosts_sh exec client-1 -- sns "$@" -h "$coordinator_host" -k "$coordinator_ports"
+    else
+        SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" "$@" -h 127.0.0.1 -k "$coordinator_ports"
+    fi
+}
 # The failure detector's timings: what the running coordinator was started with (a deployment this script did not
 # start may have others), else what sns-up.sh would give it.
 coordinator_flag() { # FLAG: its value on the first coordinator's command line, if it runs
     local pid
-    pid="$(cat "$run_dir/pids/coordinator.pid" 2>/dev/null || true)"
+    pid="$(pid_of coordinator)"
     is_our_process "$pid" "$run_dir" || return 0
     tr '\0' '\n' <"/proc/$pid/cmdline" | awk -v f="$1" 'take { print; exit } $0 == f { take = 1 }'
 }
@@ -202,8 +262,7 @@ echo "chaos: nemesis ${nemeses[*]}; heartbeat $heartbeat, dead-after $dead_after
 
 # A JVM that lives a second: the client compiler only and the serial collector start it in about half the time.
 status_now() {
-    SNS_HEAP=64m SNS_TMPDIR="$run_dir/tmp" SNS_JAVA_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" \
-        "$script_dir/sns" status -h 127.0.0.1 -k "$coordinator_ports" 2>/dev/null
+    SNS_HEAP=64m SNS_JAVA_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" sns_cmd status 2>/dev/null
 }
 # role_name STATUS CLUSTER KIND(node|sync) ROLE: the live process of that kind and role in the cluster.
 role_name() {
@@ -225,7 +284,7 @@ declare -A saved_cmd=()
 fault_role="" # what the fault at hand hits, set by the schedule below
 kill_process() { # NAME
     local name="$1" pid
-    pid="$(cat "$run_dir/pids/$name.pid" 2>/dev/null || true)"
+    pid="$(pid_of "$name")"
     is_our_process "$pid" "$run_dir" || { log_fault "skip: $name (pid ${pid:-?}) is not running"; return 1; }
     saved_cmd[$name]="$(tr '\0' '\001' <"/proc/$pid/cmdline")"
     kill -KILL "$pid"
@@ -233,6 +292,11 @@ kill_process() { # NAME
 }
 restart_process() { # NAME
     local name="$1" args=()
+    if ((on_hosts)); then # the same command line on the same host: the harness knows both
+        hosts_sh restart "$name" >>"$chaos_dir/hosts.log" 2>&1 || log_fault "note: hosts.sh restart $name failed"
+        log_fault "restarted $name (pid $(pid_of "$name"))"
+        return 0
+    fi
     IFS=$'\001' read -r -a args <<<"${saved_cmd[$name]%$'\001'}"
     echo "=== $(date '+%F %T') chaos: starting $name again" >>"$run_dir/logs/$name.log"
     (cd "$run_dir" && exec setsid nohup "${args[@]}" >>"$run_dir/logs/$name.log" 2>&1 </dev/null) &
@@ -256,7 +320,7 @@ kill_and_restart() {
 # pause_and_resume NAME MILLIS: SIGSTOP for MILLIS, then SIGCONT (always resumed on exit too).
 pause_and_resume() {
     local target="$1" millis="$2" pid
-    pid="$(cat "$run_dir/pids/$target.pid" 2>/dev/null || true)"
+    pid="$(pid_of "$target")"
     if [[ -n "$target" ]] && is_our_process "$pid" "$run_dir"; then
         paused_pid="$pid"
         kill -STOP "$pid"
@@ -271,26 +335,12 @@ pause_and_resume() {
         log_fault "skip: $target (pid ${pid:-?}) is not running"
     fi
 }
-# hosts_sh ARGS...: the one way this script reaches the network-namespace harness (partition A,B C,D;
-# partition --one-way A,B C,D; heal; netem HOST ...). Its output goes to <run>/chaos/hosts.log.
-hosts_sh() {
-    "$script_dir/hosts.sh" --run-dir "$run_dir" "$@"
-}
-# every_host_but NAME: every other process of the deployment (a host each on the harness), as a comma list.
-every_host_but() {
-    local names=() pid_file name
-    for pid_file in "$run_dir"/pids/*.pid; do
-        name="$(basename "$pid_file" .pid)"
-        [[ -e "$pid_file" && "$name" != "$1" ]] && names+=("$name")
-    done
-    (IFS=,; echo "${names[*]}")
-}
-# partition_and_heal NAME MILLIS [--one-way]: cut NAME off from every other host for MILLIS, then heal.
+# partition_and_heal NAME MILLIS [--one-way]: cut NAME's host off from every other host for MILLIS, then heal.
 partition_and_heal() {
     local target="$1" millis="$2" way=()
     [[ -n "$target" ]] || return 0
     [[ "${3:-}" == --one-way ]] && way=(--one-way)
-    if ! hosts_sh partition "${way[@]}" "$target" "$(every_host_but "$target")" >>"$chaos_dir/hosts.log" 2>&1; then
+    if ! hosts_sh partition "${way[@]}" "$target" others >>"$chaos_dir/hosts.log" 2>&1; then
         log_fault "skip: scripts/hosts.sh partition ${way[*]} $target failed (see $chaos_dir/hosts.log)"
         return 0
     fi
@@ -312,9 +362,11 @@ pick_one() {
 
 record="$chaos_dir/record.tsv"
 start_ms="$(now_ms)"
-SNS_HEAP=192m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" chaos workload -h 127.0.0.1 -k "$coordinator_ports" \
-    --clients "$clients" --duration "${duration}s" --record "$record" --seed "$seed" \
-    >"$chaos_dir/workload.log" 2>&1 &
+# The servers push timeline posts back to the workload: on the harness, to client-1's address.
+callback=()
+((on_hosts)) && callback=(--callback-host "$client_address")
+SNS_HEAP=192m sns_cmd chaos workload --clients "$clients" --duration "${duration}s" --record "$record" \
+    --seed "$seed" "${callback[@]}" >"$chaos_dir/workload.log" 2>&1 &
 workload_pid=$!
 echo "chaos: workload started (pid $workload_pid, $clients clients, ${duration}s); faults every ${kill_every}s"
 
@@ -406,9 +458,8 @@ echo "chaos: last fault action at +$(( (last_fault_ms - start_ms) / 1000 ))s, la
 check_rc=0
 availability=(--heartbeat "$heartbeat" --dead-after "$dead_after")
 [[ -n "$max_unavailable" ]] && availability+=(--max-unavailable "$(awk -v s="$max_unavailable" 'BEGIN { printf "%.0fms", s * 1000 }')")
-SNS_HEAP=128m SNS_TMPDIR="$run_dir/tmp" "$script_dir/sns" chaos check -h 127.0.0.1 -k "$coordinator_ports" \
-    --record "$record" --since "$since" --max-convergence "${max_convergence}s" --faults "$faults_log" \
-    "${availability[@]}" 2>"$chaos_dir/check.err" | tee "$chaos_dir/check.log" || check_rc=$?
+SNS_HEAP=128m sns_cmd chaos check --record "$record" --since "$since" --max-convergence "${max_convergence}s" \
+    --faults "$faults_log" "${availability[@]}" 2>"$chaos_dir/check.err" | tee "$chaos_dir/check.log" || check_rc=$?
 if ((workload_rc != 0)); then
     echo "chaos: FAIL: the workload exited with $workload_rc (see $chaos_dir/workload.log)"
     exit 1

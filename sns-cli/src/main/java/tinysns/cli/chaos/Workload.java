@@ -38,8 +38,17 @@ import tinysns.domain.DomainConfig;
  * deployment has converged and the pushes have stopped coming ({@code # observed-until=MS}), then log out.
  */
 public final class Workload {
+    /** @param callbackHost the address the servers push timeline posts to: this machine's, as the servers see it */
     public record Config(String host, int port, int clients, long firstUser, Duration duration, Path record, long seed,
-                  Duration postInterval, int followsPerUser, int maxPostsPerUser, Duration retryBudget) {
+                  Duration postInterval, int followsPerUser, int maxPostsPerUser, Duration retryBudget,
+                  String callbackHost) {
+        /** The workload on the coordinator's machine (one machine, or 127.0.0.1): pushes come back to that host. */
+        public Config(String host, int port, int clients, long firstUser, Duration duration, Path record, long seed,
+                      Duration postInterval, int followsPerUser, int maxPostsPerUser, Duration retryBudget) {
+            this(host, port, clients, firstUser, duration, record, seed, postInterval, followsPerUser, maxPostsPerUser,
+                    retryBudget, host);
+        }
+
         public Config {
             if (clients < 2) {
                 throw new IllegalArgumentException("at least 2 clients");
@@ -139,7 +148,7 @@ public final class Workload {
     private void runUser(long user, int clusters, OpRecord.Writer record, CountDownLatch followsDone,
                          long postsEndMillis) {
         Random random = new Random(config.seed() * 1_000_003L + user);
-        ClientSession session = new ClientSession(new RmiConnection(config.host(), config.port(), config.host()),
+        ClientSession session = new ClientSession(new RmiConnection(config.host(), config.port(), config.callbackHost()),
                 RetryPolicy.failover(config.retryBudget()), config.retryBudget().toMillis(),
                 notice -> reconnects.incrementAndGet());
         sessions.add(session);

@@ -59,11 +59,17 @@ public final class WorkloadCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     Duration retryFor;
 
+    @Option(names = "--callback-host", paramLabel = "HOST",
+            description = "Address the servers push timeline posts to, as they see this machine (default: the "
+                    + "coordinator's host, right when both run on one machine).")
+    String callbackHost;
+
     @Override
     public Integer call() throws Exception {
         rmiTimeouts();
         Workload.Config config = new Workload.Config(coordinator.host(), coordinator.port(), clients, firstUser,
-                duration, record, seed, postInterval, follows, maxPosts, retryFor);
+                duration, record, seed, postInterval, follows, maxPosts, retryFor,
+                callbackHost == null ? coordinator.host() : callbackHost);
         Workload.Summary summary = new Workload(config, System.out).run();
         System.out.println(summary.text());
         return summary.fatal().isEmpty() ? 0 : 1;
