@@ -117,6 +117,12 @@ final class ScriptDeployment implements AutoCloseable {
      * {@code <log dir>/NAME.out}; returns its exit code, or throws if it did not finish within the bound.
      */
     int run(String name, int timeoutSeconds, String... arguments) throws IOException, InterruptedException {
+        return run(name, timeoutSeconds, Map.of(), arguments);
+    }
+
+    /** {@link #run(String, int, String...)} with {@code environment} over the deployment's own. */
+    int run(String name, int timeoutSeconds, Map<String, String> environment, String... arguments)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(root.resolve("scripts/" + name + ".sh").toString());
         command.addAll(List.of(arguments));
@@ -127,6 +133,7 @@ final class ScriptDeployment implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.environment().putAll(ENVIRONMENT);
+        builder.environment().putAll(environment);
         long start = System.nanoTime();
         Process process = SnsJvm.start(builder);
         boolean done = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
