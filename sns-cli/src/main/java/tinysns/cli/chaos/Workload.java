@@ -6,11 +6,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import tinysns.api.CoordinatorService;
 import tinysns.api.PostView;
@@ -34,8 +36,10 @@ import tinysns.domain.DomainConfig;
  *
  * <p>Every user is in timeline mode from its login on, like a course client that typed TIMELINE: each post pushed to it
  * goes to the record with the moment it arrived ({@link OpRecord.Seen}), from which the checker measures how long
- * deliveries waited ({@link Availability}). The users stay in timeline mode after their last write, until the
- * deployment has converged and the pushes have stopped coming ({@code # observed-until=MS}), then log out.
+ * deliveries waited ({@link Availability}). The users stay in timeline mode after their last write until every
+ * acknowledged post has been shown to every acknowledged follower (bounded; {@code # observed-until=MS}), then log
+ * out ({@code # end=MS}: the last write, a logout, is over) — before the convergence watch, since an open session is
+ * stamped in the replicated state by its keep-alives and would keep the replicas moving.
  */
 public final class Workload {
     /** @param callbackHost the address the servers push timeline posts to: this machine's, as the servers see it */
@@ -72,10 +76,8 @@ public final class Workload {
         }
     }
 
-    /** After convergence, the users watch their timelines until no post has arrived for this long. */
-    private static final long QUIET_MILLIS = 1000;
-    /** ... but for at most this long. */
-    private static final long WATCH_AFTER_CONVERGENCE_MAX_MILLIS = 10_000;
+    /** After the last write, how long the users keep watching for deliveries still on their way, at most. */
+    private static final long WATCH_AFTER_WRITES_MAX_MILLIS = 15_000;
 
     private final Config config;
     private final PrintStream out;
@@ -84,7 +86,11 @@ public final class Workload {
     private final AtomicInteger unknown = new AtomicInteger();
     private final AtomicInteger reconnects = new AtomicInteger();
     private final AtomicInteger shown = new AtomicInteger();
-    private final AtomicLong lastShownMillis = new AtomicLong();
+    /** What must be shown once all is delivered: followee -> its acknowledged followers, author -> its acked posts. */
+    private final Map<Long, Set<Long>> ackedFollowers = new ConcurrentHashMap<>();
+    private final Map<Long, List<String>> ackedPosts = new ConcurrentHashMap<>();
+    /** What was shown: reader + " " + post text. */
+    private final Set<String> shownPosts = ConcurrentHashMap.newKeySet();
     /** Every user's session, closed (logged out) by {@link #run} once the watching is over. */
     private final List<ClientSession> sessions = Collections.synchronizedList(new ArrayList<>());
     private final List<String> fatal = Collections.synchronizedList(new ArrayList<>());
@@ -116,33 +122,44 @@ public final class Workload {
                 for (Thread thread : threads) {
                     thread.join();
                 }
-                record.comment("end=" + System.currentTimeMillis());
-                // Watch for convergence from here, in this already running process: a checker started afterwards
-                // would first see it seconds late (this JVM's exit plus the checker's start) and report that as
-                // convergence.
-                String lag = Checker.awaitConverged(new DeploymentProbe(config.host(), config.port()),
-                        Duration.ofSeconds(60));
-                if (lag.isEmpty()) {
-                    record.comment("converged=" + System.currentTimeMillis());
-                }
-                awaitQuietTimelines();
+                awaitDeliveries();
                 record.comment("observed-until=" + System.currentTimeMillis());
             } finally {
                 synchronized (sessions) {
                     sessions.forEach(ClientSession::close); // logs out, so the checker can log in as each user at once
                 }
             }
+            record.comment("end=" + System.currentTimeMillis());
+            // Watch for convergence from here, in this already running process: a checker started afterwards would
+            // first see it seconds late (this JVM's exit plus the checker's start) and report that as convergence.
+            String lag = Checker.awaitConverged(new DeploymentProbe(config.host(), config.port()),
+                    Duration.ofSeconds(60));
+            if (lag.isEmpty()) {
+                record.comment("converged=" + System.currentTimeMillis());
+            }
         }
         return new Summary(ok.get(), failed.get(), unknown.get(), reconnects.get(), shown.get(), List.copyOf(fatal));
     }
 
-    /** Converged means applied everywhere; the pushes of the last posts may still be on their way to the users. */
-    private void awaitQuietTimelines() throws InterruptedException {
-        long deadline = System.currentTimeMillis() + WATCH_AFTER_CONVERGENCE_MAX_MILLIS;
-        while (System.currentTimeMillis() < deadline
-                && System.currentTimeMillis() - lastShownMillis.get() < QUIET_MILLIS) {
+    /** Until every acknowledged post has been shown to every acknowledged follower of its author (bounded). */
+    private void awaitDeliveries() throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WATCH_AFTER_WRITES_MAX_MILLIS;
+        while (!allShown() && System.currentTimeMillis() < deadline) {
             Thread.sleep(100);
         }
+    }
+
+    private boolean allShown() {
+        for (Map.Entry<Long, List<String>> posts : ackedPosts.entrySet()) {
+            for (long follower : ackedFollowers.getOrDefault(posts.getKey(), Set.of())) {
+                for (String text : posts.getValue()) {
+                    if (!shownPosts.contains(follower + " " + text)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     private void runUser(long user, int clusters, OpRecord.Writer record, CountDownLatch followsDone,
@@ -196,7 +213,7 @@ public final class Workload {
         long now = System.currentTimeMillis();
         record.add(new OpRecord.Seen(now, reader, post.authorId(), post.seq(), post.text()));
         shown.incrementAndGet();
-        lastShownMillis.accumulateAndGet(now, Math::max);
+        shownPosts.add(reader + " " + post.text());
     }
 
     private boolean login(ClientSession session, long user) throws InterruptedException {
@@ -252,6 +269,12 @@ public final class Workload {
     }
 
     private void record(OpRecord.Writer record, OpRecord op) {
+        if (op.outcome() == OpRecord.Outcome.OK && op.op().equals(OpRecord.FOLLOW)) {
+            ackedFollowers.computeIfAbsent(op.target(), k -> ConcurrentHashMap.newKeySet()).add(op.user());
+        } else if (op.outcome() == OpRecord.Outcome.OK) {
+            ackedPosts.computeIfAbsent(op.user(), k -> Collections.synchronizedList(new ArrayList<>()))
+                    .add(op.argument());
+        }
         switch (op.outcome()) {
             case OK -> ok.incrementAndGet();
             case FAILED -> failed.incrementAndGet();
