@@ -203,9 +203,8 @@ if ((on_hosts)); then
     # status, workload and check run on the harness's first client host, and reach the coordinators by address.
     coordinator_host="$(awk -F= '$1 == "COORDINATOR_HOST" { print $2; exit }' "$run_dir/run.env")"
     coordinator_ports="$(awk -F= '$1 == "COORDINATORS" { print $2; exit }' "$run_dir/run.env")"
-    client_address="$(awk '$1 == "host" && $2 == "client-1" { print $5; exit }' "$run_dir/hosts.txt")"
-    [[ -n "$coordinator_host" && -n "$coordinator_ports" && -n "$client_address" ]] \
-        || { echo "chaos: $run_dir/run.env and hosts.txt name no coordinators or no client-1 host" >&2; exit 1; }
+    [[ -n "$coordinator_host" && -n "$coordinator_ports" ]] \
+        || { echo "chaos: $run_dir/run.env names no coordinators" >&2; exit 1; }
 else
     coordinator_host=127.0.0.1
     registry_port="$(awk '/^registry/ { split($2, a, ":"); print a[2]; exit }' "$run_dir/ports.txt")"
@@ -362,11 +361,9 @@ pick_one() {
 
 record="$chaos_dir/record.tsv"
 start_ms="$(now_ms)"
-# The servers push timeline posts back to the workload: on the harness, to client-1's address.
-callback=()
-((on_hosts)) && callback=(--callback-host "$client_address")
+# (On the harness the servers push timeline posts back to client-1's address: hosts.sh exec sets SNS_RMI_HOSTNAME.)
 SNS_HEAP=192m sns_cmd chaos workload --clients "$clients" --duration "${duration}s" --record "$record" \
-    --seed "$seed" "${callback[@]}" >"$chaos_dir/workload.log" 2>&1 &
+    --seed "$seed" >"$chaos_dir/workload.log" 2>&1 &
 workload_pid=$!
 echo "chaos: workload started (pid $workload_pid, $clients clients, ${duration}s); faults every ${kill_every}s"
 

@@ -60,8 +60,9 @@ public final class WorkloadCommand implements Callable<Integer> {
     Duration retryFor;
 
     @Option(names = "--callback-host", paramLabel = "HOST",
-            description = "Address the servers push timeline posts to, as they see this machine (default: the "
-                    + "coordinator's host, right when both run on one machine).")
+            description = "Address the servers push timeline posts to, as they see this machine (default: this "
+                    + "JVM's java.rmi.server.hostname, which scripts/sns sets from SNS_RMI_HOSTNAME, else the "
+                    + "coordinator's host).")
     String callbackHost;
 
     @Override
@@ -69,7 +70,8 @@ public final class WorkloadCommand implements Callable<Integer> {
         rmiTimeouts();
         Workload.Config config = new Workload.Config(coordinator.host(), coordinator.port(), clients, firstUser,
                 duration, record, seed, postInterval, follows, maxPosts, retryFor,
-                callbackHost == null ? coordinator.host() : callbackHost);
+                callbackHost != null ? callbackHost
+                        : System.getProperty("java.rmi.server.hostname", coordinator.host()));
         Workload.Summary summary = new Workload(config, System.out).run();
         System.out.println(summary.text());
         return summary.fatal().isEmpty() ? 0 : 1;
