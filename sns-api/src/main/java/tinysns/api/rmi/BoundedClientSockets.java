@@ -24,6 +24,9 @@ import javax.net.ssl.SSLSocketFactory;
 public final class BoundedClientSockets implements RMIClientSocketFactory, Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** A TLS handshake's bound (see {@link #createSocket}). */
+    static final int TLS_HANDSHAKE_MILLIS = 10_000;
+
     private final boolean tls;
 
     BoundedClientSockets(boolean tls) {
@@ -53,6 +56,17 @@ public final class BoundedClientSockets implements RMIClientSocketFactory, Seria
                 .createSocket(plain, host, port, true);
         secure.setEnabledProtocols(RmiTransport.PROTOCOLS);
         secure.setUseClientMode(true);
+        // The TLS handshake here, with its own bound: left to RMI it would happen inside the flush of RMI's header,
+        // before RMI sets any timeout. It is CPU-heavy in a cold JVM (interpreted crypto): over 2 s at load 25 here.
+        plain.tlsHandshake = true;
+        try {
+            secure.startHandshake();
+        } catch (IOException e) {
+            secure.close();
+            throw e;
+        } finally {
+            plain.tlsHandshake = false;
+        }
         return secure;
     }
 
@@ -76,6 +90,8 @@ public final class BoundedClientSockets implements RMIClientSocketFactory, Seria
         private volatile int defaultTimeout;
         private int timeoutsSet; // guarded by this
         private volatile boolean established;
+        /** Set while {@link #createSocket} runs the TLS handshake: its reads get {@link #TLS_HANDSHAKE_MILLIS}. */
+        private volatile boolean tlsHandshake;
         private int applied = -1; // the timeout the socket has now; only the reading thread changes it
         private InputStream in;
 
@@ -111,7 +127,9 @@ public final class BoundedClientSockets implements RMIClientSocketFactory, Seria
 
         private void bound() throws IOException {
             int want;
-            if (!established) {
+            if (tlsHandshake) {
+                want = TLS_HANDSHAKE_MILLIS;
+            } else if (!established) {
                 want = RmiTimeouts.handshakeMillis(); // this JVM's, set or not by RmiTimeouts.install
             } else {
                 int left = CallDeadline.remainingMillis();
