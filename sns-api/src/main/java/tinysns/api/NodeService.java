@@ -19,7 +19,7 @@ public interface NodeService extends Remote {
     LoginReply login(long userId) throws RemoteException;
 
     /** Tells the master this client is alive; a client that stops calling is considered gone. */
-    @Bound(CallKind.WRITE)
+    @Bound(CallKind.KEEP_ALIVE)
     Status keepAlive(Session session) throws RemoteException;
 
     /** Ends the session so the user may log in again at once. */

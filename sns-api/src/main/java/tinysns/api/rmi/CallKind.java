@@ -25,6 +25,12 @@ public enum CallKind {
      * and a retry would be refused as a second live login — so it waits longer before it gives up.
      */
     LOGIN(5_000),
+    /**
+     * A client's keep-alive, every second: the master answers it from its applied state (a touch, when due, is
+     * proposed in the background). Its bound is how soon a timeline client notices a silent master: the keep-alive
+     * is all such a client sends (PartitionIT: at 2 s, posts from another cluster reached it 3.03 s after the fault).
+     */
+    KEEP_ALIVE(1_000),
     /** A linearizable read on the master: one ReadIndex round and a few RocksDB reads. */
     READ(2_000),
     /** A long poll: the wait the caller asked for (see {@link Bound#waitArg}) plus this much for the answer. */
