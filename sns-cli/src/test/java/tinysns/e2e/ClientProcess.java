@@ -38,6 +38,7 @@ final class ClientProcess {
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> seen = new ArrayList<>();
     private boolean ended;
+    private volatile boolean ignoringNotices;
 
     private ClientProcess(String name, long userId, Process process, Writer transcript) {
         this.name = name;
@@ -81,6 +82,21 @@ final class ClientProcess {
 
     String name() {
         return name;
+    }
+
+    /**
+     * From now on {@link #nextLine} passes over the client's notices about its link, which may come between any two
+     * lines when the machine is slow or a master fails ({@code (reconnected to the master of cluster …)},
+     * {@code (no master for cluster … reachable …)}): for checks about what the client answers, not about its link.
+     * They stay in the transcript.
+     */
+    ClientProcess ignoringNotices() {
+        ignoringNotices = true;
+        return this;
+    }
+
+    static boolean isLinkNotice(String line) {
+        return line.startsWith("(reconnected to the master of cluster ") || line.startsWith("(no master for cluster ");
     }
 
     long userId() {
@@ -172,7 +188,7 @@ final class ClientProcess {
                 ended = true;
                 return Optional.empty();
             }
-            if (!line.isBlank()) {
+            if (!line.isBlank() && !(ignoringNotices && isLinkNotice(line))) {
                 seen.add(line);
                 return Optional.of(line);
             }

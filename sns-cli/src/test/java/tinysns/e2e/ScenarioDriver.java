@@ -66,11 +66,11 @@ final class ScenarioDriver {
 
     private void execute(Scenario.Step step) throws Exception {
         if (step instanceof Scenario.Login login) {
-            ClientProcess client = deployment.startClient(login.user());
+            ClientProcess client = deployment.startClient(login.user()).ignoringNotices();
             expectTitle(client);
             replace(login.user(), client);
         } else if (step instanceof Scenario.LoginFails fails) {
-            ClientProcess client = deployment.startClient(fails.user());
+            ClientProcess client = deployment.startClient(fails.user()).ignoringNotices();
             expectRefused(client);
         } else if (step instanceof Scenario.LoginRetry retry) {
             replace(retry.user(), loginWithRetry(retry.user()));
@@ -227,7 +227,7 @@ final class ScenarioDriver {
         String lastRefusal = "none";
         while (System.nanoTime() < deadline) {
             attempts++;
-            ClientProcess client = deployment.startClient(user);
+            ClientProcess client = deployment.startClient(user).ignoringNotices();
             String line = client.nextLine(LOGIN_TIMEOUT).orElse(null);
             if (line != null && CONNECTION_FAILED.matcher(line).matches()) {
                 lastRefusal = line;
