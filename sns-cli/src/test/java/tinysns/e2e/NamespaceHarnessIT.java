@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static tinysns.e2e.ClientSteps.send;
+import static tinysns.e2e.ClientSteps.sendUntilKnown;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -245,26 +247,5 @@ class NamespaceHarnessIT {
 
     static long millisSince(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
-    }
-
-    static void send(ClientProcess client, String text, String... expected) throws InterruptedException {
-        client.send(text);
-        for (String line : expected) {
-            client.expect(LinePattern.of(line), ScenarioDriver.LINE_TIMEOUT);
-        }
-    }
-
-    /** "follow N" of a user in another cluster, again until the synchronizers have made N known here. */
-    static void sendUntilKnown(ClientProcess client, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + ScenarioDriver.SYNC_TIMEOUT.toNanos();
-        while (true) {
-            client.send(text);
-            String line = client.nextLine(ScenarioDriver.LINE_TIMEOUT).orElse("(nothing)");
-            if (line.equals("Command completed successfully")) {
-                return;
-            }
-            assertTrue(System.nanoTime() < deadline, client.name() + ": «" + text + "» answered «" + line + "»");
-            Thread.sleep(200);
-        }
     }
 }

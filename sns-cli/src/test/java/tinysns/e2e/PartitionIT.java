@@ -145,10 +145,10 @@ class PartitionIT {
             user1 = hosts.login("client-1", 1);
             user3 = hosts.login("client-1", 3);
             user2 = hosts.login("client-2", 2);
-            NamespaceHarnessIT.sendUntilKnown(user2, "follow 1");
-            NamespaceHarnessIT.sendUntilKnown(user3, "follow 2");
+            ClientSteps.sendUntilKnown(user2, "follow 1");
+            ClientSteps.sendUntilKnown(user3, "follow 2");
             for (ClientProcess client : List.of(user1, user2, user3)) {
-                NamespaceHarnessIT.send(client, "timeline", "Command completed successfully",
+                ClientSteps.send(client, "timeline", "Command completed successfully",
                         "Now you are in the timeline");
             }
             read(user1, null, failed1);

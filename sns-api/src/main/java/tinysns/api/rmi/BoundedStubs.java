@@ -63,18 +63,13 @@ public final class BoundedStubs {
     static Remote wrapAny(Remote stub) {
         for (Class<?> i : stub.getClass().getInterfaces()) {
             if (Remote.class.isAssignableFrom(i) && i != Remote.class) {
-                try {
-                    boundsOf(i);
-                } catch (IllegalArgumentException e) {
-                    return stub;
-                }
-            }
-        }
-        for (Class<?> i : stub.getClass().getInterfaces()) {
-            if (Remote.class.isAssignableFrom(i) && i != Remote.class) {
                 @SuppressWarnings("unchecked")
                 Class<Remote> type = (Class<Remote>) i;
-                return wrap(type, stub);
+                try {
+                    return wrap(type, stub); // bounds every remote interface of the stub, or refuses
+                } catch (IllegalArgumentException unbounded) {
+                    return stub;
+                }
             }
         }
         return stub;
