@@ -13,7 +13,8 @@ import tinysns.api.rmi.CallKind;
 public interface SyncService extends Remote {
     /**
      * Events of this cluster's outbox from {@code fromSeq} on, at most {@code max}. If none is committed yet, waits up
-     * to {@code waitMillis} for one (long poll) and returns as soon as one is.
+     * to {@code waitMillis} for one (long poll) and returns soon after one is: a long poll that finds fewer than
+     * {@code max} lingers a few milliseconds once for more, so that one batch carries several.
      */
     @Bound(value = CallKind.LONG_POLL, waitArg = 3)
     OutboxBatch readOutbox(String secret, long fromSeq, int max, long waitMillis) throws RemoteException;

@@ -21,7 +21,9 @@ import tinysns.api.NodeService;
 import tinysns.api.ProcessKind;
 import tinysns.api.ProcessStatus;
 import tinysns.api.Role;
+import tinysns.api.Session;
 import tinysns.api.Status;
+import tinysns.api.TimelineReply;
 import tinysns.api.rmi.RmiEndpoints;
 
 /**
@@ -68,6 +70,14 @@ class FailSlowIT {
             String master = deployment.masterServer(1);
             RoleProcess paused = deployment.role(master);
             ProcessStatus row = row(master);
+            // A reader of cluster 1 whose timeline the posts made during the pause reach: asked of the resumed old
+            // master, its timeline must be refused, never answered without them (issue 13: reads are coalesced).
+            NodeService oldMaster = RmiEndpoints.lookup(row.host(), row.port(), row.id().registryName(),
+                    NodeService.class);
+            LoginReply readerLogin = oldMaster.login(3);
+            assertEquals(Status.SUCCESS, readerLogin.status(), "user 3 logs in: " + readerLogin.detail());
+            Session reader = readerLogin.session();
+            assertTrue(oldMaster.follow(reader, 1, 1).ok(), "user 3 follows user 1");
             paused.pause();
             long stoppedAt = System.nanoTime();
             try {
@@ -94,9 +104,14 @@ class FailSlowIT {
             } finally {
                 paused.resume();
             }
-            // The zombie refuses at once: it lost its lease long ago, and its partner leads a newer term.
+            // The zombie refuses at once: it lost its lease long ago, and its partner leads a newer term. First a read,
+            // while it still believes it leads: its ReadIndex round meets the newer term, so it answers no timeline.
             NodeService zombie = RmiEndpoints.lookup(row.host(), row.port(), row.id().registryName(),
                     NodeService.class);
+            TimelineReply stale = zombie.timeline(reader, 20);
+            System.out.println("FailSlowIT pause: the resumed old master answered a timeline read " + stale.status());
+            assertNotEquals(Status.SUCCESS, stale.status(), "the resumed old master served a timeline: "
+                    + stale.posts());
             LoginReply refused = zombie.login(1);
             assertNotEquals(Status.SUCCESS, refused.status(), "the resumed old master accepted a login");
             awaitSlave(master, Duration.ofSeconds(20));

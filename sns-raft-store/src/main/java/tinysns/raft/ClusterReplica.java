@@ -3,7 +3,6 @@ package tinysns.raft;
 import com.alipay.sofa.jraft.Node;
 import com.alipay.sofa.jraft.RaftGroupService;
 import com.alipay.sofa.jraft.Status;
-import com.alipay.sofa.jraft.closure.ReadIndexClosure;
 import com.alipay.sofa.jraft.conf.Configuration;
 import com.alipay.sofa.jraft.core.ElectionPriority;
 import com.alipay.sofa.jraft.core.NodeImpl;
@@ -21,11 +20,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -54,7 +55,6 @@ import tinysns.store.RocksKvStore;
  */
 public final class ClusterReplica implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterReplica.class);
-    private static final byte[] NO_READ_CONTEXT = new byte[0];
 
     private final ReplicaOptions options;
     private final PeerId self;
@@ -73,6 +73,7 @@ public final class ClusterReplica implements AutoCloseable {
     private final Object fenceLock = new Object();
     private ScheduledExecutorService fenceTimer;
     private final Object reconfigLock = new Object();
+    private final ReadRounds readRounds = new ReadRounds(() -> this.node, this::leaderAddress);
 
     private RocksKvStore store;
     private SnsRaftStateMachine stateMachine;
@@ -251,39 +252,30 @@ public final class ClusterReplica implements AutoCloseable {
     }
 
     /**
-     * Reads committed state linearizably: JRaft's ReadIndex (ReadOnlySafe) confirms leadership with a quorum and waits
-     * until this replica has applied everything committed before the read began; {@code reader} then runs on one
-     * consistent view of the store, on the read pool. Works on a follower too (it asks the leader for the index).
+     * Reads committed state linearizably: a ReadIndex round (ReadOnlySafe: leadership confirmed with a quorum, then this
+     * replica waits until it has applied everything committed before the read began), shared with every read that
+     * arrived while the previous round was in flight ({@link ReadRounds}); {@code reader} then runs on one consistent
+     * view of the store, on the read pool. Works on a follower too (it asks the leader for the index).
      */
     public <T> CompletableFuture<T> read(Function<KvReader, T> reader) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        try {
-            requireNode().readIndex(NO_READ_CONTEXT, new ReadIndexClosure() {
-                @Override
-                public void run(Status status, long index, byte[] reqCtx) {
-                    if (!status.isOk()) {
-                        result.completeExceptionally(RaftFailures.toException(status, ClusterReplica.this::leaderAddress));
-                        return;
-                    }
-                    // Not inline: JRaft may run this on the apply thread.
-                    try {
-                        readExecutor.execute(() -> {
-                            try {
-                                result.complete(store.read(reader));
-                            } catch (RuntimeException e) {
-                                result.completeExceptionally(e);
-                            }
-                        });
-                    } catch (RuntimeException rejected) {
-                        result.completeExceptionally(rejected);
-                    }
-                }
-            });
-        } catch (IllegalStateException e) {
-            // readIndex throws once the node is shutting down (it also fails the closure, which then is a no-op).
-            result.completeExceptionally(new ReplicationException(RaftError.ENODESHUTDOWN.getNumber(), e.getMessage()));
-        }
-        return result;
+        return readRounds.confirm().thenApplyAsync(confirmed -> store.read(reader), readExecutor);
+    }
+
+    /**
+     * {@link #read}, run on the calling thread once its round is confirmed: for callers that block anyway (an RMI
+     * thread), it saves the hand-off to the read pool and back. Throws {@link TimeoutException} when the round is not
+     * confirmed within {@code timeoutMillis}, and {@link ExecutionException} with a {@link NotLeaderException} or
+     * {@link ReplicationException} when it fails.
+     */
+    public <T> T readNow(Function<KvReader, T> reader, long timeoutMillis)
+            throws TimeoutException, ExecutionException, InterruptedException {
+        readRounds.confirm().get(timeoutMillis, TimeUnit.MILLISECONDS);
+        return store.read(reader);
+    }
+
+    /** ReadIndex rounds started and linearizable reads served so far (tests, metrics): their ratio is the coalescing. */
+    public long[] readRoundCounts() {
+        return readRounds.counts();
     }
 
     /** Reads this replica's committed state as it is now: no leadership check, may lag the leader. */

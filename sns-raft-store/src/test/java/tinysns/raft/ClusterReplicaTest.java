@@ -51,6 +51,66 @@ class ClusterReplicaTest {
         return new Session[] {one, two};
     }
 
+    /**
+     * Coalesced ReadIndex rounds (ReadRounds): many concurrent readers share rounds, and each read still sees every
+     * write acknowledged before it began (the newest post of a timeline is at least the last one acknowledged).
+     */
+    @Test
+    void concurrentReadsShareRoundsAndSeeEveryAcknowledgedWrite() throws Exception {
+        try (TestGroup g = TestGroup.start(2)) {
+            ClusterReplica leader = g.awaitLeader();
+            Session[] s = populate(g, leader, 1);
+            java.util.concurrent.atomic.AtomicLong acked = new java.util.concurrent.atomic.AtomicLong(1);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            List<String> problems = new CopyOnWriteArrayList<>();
+            long[] before = leader.readRoundCounts();
+            Thread writer = new Thread(() -> {
+                for (long i = 2; !stop.get(); i++) {
+                    if (!g.post(leader, s[1], i, "post " + i).ok()) {
+                        problems.add("post " + i + " refused");
+                        return;
+                    }
+                    acked.set(i);
+                }
+            });
+            List<Thread> readers = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+            for (int r = 0; r < 16; r++) {
+                readers.add(new Thread(() -> {
+                    while (!stop.get()) {
+                        long mustSee = acked.get();
+                        try {
+                            TimelineReply t = leader.readNow(kv -> leader.domain().timeline(kv, s[0], 1), WAIT);
+                            long newest = Long.parseLong(t.posts().get(0).text().substring("post ".length()));
+                            if (newest < mustSee) {
+                                problems.add("read saw post " + newest + " after post " + mustSee + " was acknowledged");
+                            }
+                            served.incrementAndGet();
+                        } catch (Exception e) {
+                            problems.add(e.toString());
+                        }
+                    }
+                }));
+            }
+            writer.start();
+            readers.forEach(Thread::start);
+            TestGroup.sleep(2_000);
+            stop.set(true);
+            writer.join(WAIT);
+            for (Thread t : readers) {
+                t.join(WAIT);
+            }
+            long[] after = leader.readRoundCounts();
+            long rounds = after[0] - before[0];
+            long reads = after[1] - before[1];
+            assertEquals(List.of(), problems);
+            assertEquals(served.get(), reads);
+            assertTrue(reads > 100, "only " + reads + " reads served");
+            // 16 readers with one round in flight at a time: most reads wait behind one and share the next.
+            assertTrue(reads >= 3 * rounds, reads + " reads took " + rounds + " rounds");
+        }
+    }
+
     @ParameterizedTest(name = "{0} voters")
     @ValueSource(ints = {2, 3})
     void electsCommitsReadsAndFollowersAgree(int voters) throws Exception {
