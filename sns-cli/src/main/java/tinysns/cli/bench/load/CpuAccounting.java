@@ -20,12 +20,24 @@ public final class CpuAccounting {
     private static final double TICK_SECONDS = 0.01;
 
     /**
-     * CPU seconds so far per process name, per thread kind across the deployment's processes (see
-     * {@link #threadKind}), the bench's own, and the machine's busy and total ticks.
+     * CPU seconds so far per process name, per live thread of the deployment's processes (keyed
+     * {@code process/tid}, with its kind, see {@link #threadKind}), the bench's own, and the machine's busy and total
+     * ticks.
      */
-    public record Snapshot(Map<String, Double> processSeconds, Map<String, Double> threadKindSeconds,
+    public record Snapshot(Map<String, Double> processSeconds, Map<String, ThreadTime> threadSeconds,
                            double benchSeconds, long machineBusy, long machineTotal, long atNanos) {
     }
+
+    /** One thread's kind and CPU seconds so far. */
+    public record ThreadTime(String process, String kind, double seconds) {
+    }
+
+    /**
+     * The kind under which the CPU of threads that ended during the run is counted: a process's own time still holds
+     * it, its thread list no longer does (RMI ends idle connection threads; without this their time went missing
+     * and a kind could come out negative).
+     */
+    static final String ENDED_THREADS = "threads that ended during the run";
 
     /** A process class's CPU over the run: seconds, and microseconds per operation. */
     public record Share(String name, double seconds, double microsPerOp) {
@@ -44,18 +56,18 @@ public final class CpuAccounting {
 
     public static Snapshot take(Path runDir) throws IOException {
         Map<String, Double> seconds = new LinkedHashMap<>();
-        Map<String, Double> kinds = new java.util.TreeMap<>();
+        Map<String, ThreadTime> threads = new LinkedHashMap<>();
         for (Map.Entry<String, Long> process : DeploymentPids.of(runDir).entrySet()) {
             double s = processSeconds(process.getValue());
             if (s >= 0) {
                 seconds.put(process.getKey(), s);
-                addThreadKinds(process.getValue(), kinds);
+                addThreads(process.getKey(), process.getValue(), threads);
             }
         }
         double bench = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime() / 1e9;
         long[] machine = machineTicks();
-        return new Snapshot(seconds, kinds, bench, machine[0], machine[1], System.nanoTime());
+        return new Snapshot(seconds, threads, bench, machine[0], machine[1], System.nanoTime());
     }
 
     /** The difference between two snapshots, grouped as node / sync / coordinator+registry / bench. */
@@ -71,11 +83,28 @@ public final class CpuAccounting {
         groups.put("bench (this JVM)", after.benchSeconds() - before.benchSeconds());
         List<Share> shares = new ArrayList<>();
         groups.forEach((name, s) -> shares.add(new Share(name, s, operations == 0 ? 0 : s * 1e6 / operations)));
-        List<Share> kinds = new ArrayList<>();
-        after.threadKindSeconds().forEach((kind, s) -> {
-            double d = s - before.threadKindSeconds().getOrDefault(kind, 0.0);
-            kinds.add(new Share(kind, d, operations == 0 ? 0 : d * 1e6 / operations));
+        // Per thread: its time since the first snapshot (all of it if it started since). Per process, whatever its own
+        // time grew by beyond its live threads' is the time of threads that ended meanwhile.
+        Map<String, Double> byKind = new java.util.TreeMap<>();
+        Map<String, Double> liveByProcess = new java.util.HashMap<>();
+        after.threadSeconds().forEach((key, t) -> {
+            ThreadTime was = before.threadSeconds().get(key);
+            double d = t.seconds() - (was == null ? 0 : was.seconds());
+            byKind.merge(t.kind(), d, Double::sum);
+            liveByProcess.merge(t.process(), d, Double::sum);
         });
+        double ended = 0;
+        for (Map.Entry<String, Double> e : after.processSeconds().entrySet()) {
+            Double was = before.processSeconds().get(e.getKey());
+            if (was != null) {
+                ended += Math.max(0, e.getValue() - was - liveByProcess.getOrDefault(e.getKey(), 0.0));
+            }
+        }
+        if (ended > 0) {
+            byKind.put(ENDED_THREADS, ended);
+        }
+        List<Share> kinds = new ArrayList<>();
+        byKind.forEach((kind, d) -> kinds.add(new Share(kind, d, operations == 0 ? 0 : d * 1e6 / operations)));
         kinds.sort((a, b) -> Double.compare(b.seconds(), a.seconds()));
         long total = after.machineTotal() - before.machineTotal();
         double busy = total <= 0 ? 0 : (after.machineBusy() - before.machineBusy()) / (double) total;
@@ -93,15 +122,16 @@ public final class CpuAccounting {
         return "coordinator + registry";
     }
 
-    /** Adds each thread's CPU seconds of process {@code pid} to its kind's total. */
-    private static void addThreadKinds(long pid, Map<String, Double> kinds) throws IOException {
+    /** Adds each live thread of process {@code pid} ({@code name}) with its kind and CPU seconds. */
+    private static void addThreads(String name, long pid, Map<String, ThreadTime> threads) throws IOException {
         Path tasks = Path.of("/proc", Long.toString(pid), "task");
-        try (Stream<Path> threads = Files.list(tasks)) {
-            for (Path task : threads.toList()) {
+        try (Stream<Path> list = Files.list(tasks)) {
+            for (Path task : list.toList()) {
                 try {
                     String stat = Files.readString(task.resolve("stat"));
                     String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                    kinds.merge(threadKind(comm), parseStatSeconds(stat), Double::sum);
+                    threads.put(name + "/" + task.getFileName(),
+                            new ThreadTime(name, threadKind(comm), parseStatSeconds(stat)));
                 } catch (java.nio.file.NoSuchFileException e) {
                     // the thread ended between the listing and the read
                 }
@@ -113,8 +143,8 @@ public final class CpuAccounting {
 
     /**
      * What a thread does, from its name as Linux keeps it (Java's thread name, cut to 15 characters): the JIT, the
-     * garbage collector and VM, RMI's connection threads (serialization and the service code they run), JRaft and its
-     * RPC, RocksDB's background work, or other.
+     * garbage collector and VM, RMI's connection threads (serialization and the service code they run), the store's
+     * read pool, JRaft and its RPC, RocksDB's background work, or other.
      */
     static String threadKind(String comm) {
         if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler") || comm.startsWith("Sweeper")) {
@@ -125,6 +155,9 @@ public final class CpuAccounting {
         }
         if (comm.startsWith("RMI ")) {
             return "RMI calls (incl. service code)";
+        }
+        if (comm.startsWith("raft-read-")) {
+            return "store reads on the read pool"; // ClusterReplica's own pool, not JRaft
         }
         if (comm.startsWith("JRaft") || comm.startsWith("Append-Entries") || comm.startsWith("bolt-")
                 || comm.startsWith("Bolt-") || comm.startsWith("Rpc-netty") || comm.startsWith("raft-")

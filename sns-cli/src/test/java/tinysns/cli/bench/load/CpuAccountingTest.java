@@ -48,8 +48,34 @@ class CpuAccountingTest {
                 "the spinning test thread counts as other: " + usage.threadKinds());
     }
 
+    /** A thread that burns CPU and ends between the snapshots: its time is counted, and no kind goes negative. */
+    @Test
+    void threadsThatEndDuringTheRunKeepTheirTime(@TempDir Path runDir) throws Exception {
+        Files.createDirectories(runDir.resolve("pids"));
+        Files.writeString(runDir.resolve("pids/node-1.1.pid"), ProcessHandle.current().pid() + "\n");
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] sink = new long[1];
+        Runnable spin = () -> {
+            long until = mx.getCurrentThreadCpuTime() + 200_000_000L;
+            while (mx.getCurrentThreadCpuTime() < until) {
+                sink[0] += System.nanoTime() % 7;
+            }
+        };
+        Thread early = new Thread(spin, "RMI TCP Connection(1)");
+        early.start(); // alive at the first snapshot, gone at the second
+        CpuAccounting.Snapshot before = CpuAccounting.take(runDir);
+        early.join(10_000);
+        CpuAccounting.Snapshot after = CpuAccounting.take(runDir);
+        CpuAccounting.Usage usage = CpuAccounting.between(before, after, 1000);
+        assertTrue(usage.threadKinds().stream().allMatch(k -> k.seconds() >= 0), usage.threadKinds().toString());
+        double ended = usage.threadKinds().stream().filter(k -> k.name().equals(CpuAccounting.ENDED_THREADS))
+                .mapToDouble(CpuAccounting.Share::seconds).sum();
+        assertTrue(ended > 0.05, "the ended thread's ~0.2 s is kept: " + usage.threadKinds());
+    }
+
     @Test
     void threadKindsFollowJavaThreadNames() {
+        assertEquals("store reads on the read pool", CpuAccounting.threadKind("raft-read-12100"));
         assertEquals("JIT compiler", CpuAccounting.threadKind("C2 CompilerThre"));
         assertEquals("GC + VM", CpuAccounting.threadKind("G1 Conc#0"));
         assertEquals("RMI calls (incl. service code)", CpuAccounting.threadKind("RMI TCP Connect"));
