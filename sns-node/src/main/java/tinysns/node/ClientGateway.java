@@ -205,12 +205,14 @@ final class ClientGateway implements NodeService, SyncService, ReplicaProbe {
 
     @Override
     public TimelineReply timeline(Session session, int limit) {
-        return readAs(session, kv -> machine.timeline(kv, session, limit), failed -> new TimelineReply(failed, List.of()));
+        // readAs has checked the session in this view; the domain checking it again could not refuse and costs a store call.
+        return readAs(session, kv -> machine.homeTimeline(kv, session.userId(), limit),
+                failed -> new TimelineReply(failed, List.of()));
     }
 
     @Override
     public TimelineReply userTimeline(Session session, long authorId, int limit) {
-        return readAs(session, kv -> machine.userTimeline(kv, session, authorId, limit),
+        return readAs(session, kv -> machine.authorTimeline(kv, authorId, limit),
                 failed -> new TimelineReply(failed, List.of()));
     }
 

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -160,7 +161,11 @@ public final class RocksKvStore implements AutoCloseable {
         return committedReader;
     }
 
-    /** Runs {@code fn} against one consistent point-in-time view of committed state. */
+    /**
+     * Runs {@code fn} against one consistent point-in-time view of committed state. The view costs a snapshot and a
+     * ReadOptions per call, five JNI crossings in all; measured (ReadBench, an empty {@code fn}) that is ~0.2 us, against
+     * ~100 us for the reads of one timeline, so they are not pooled.
+     */
     public <T> T read(Function<KvReader, T> fn) {
         lock.readLock().lock();
         try {
@@ -311,6 +316,21 @@ public final class RocksKvStore implements AutoCloseable {
         checkIterator(it);
     }
 
+    /**
+     * One {@code MultiGet}: all keys against one view (the snapshot in {@code readOptions}, else the latest), one JNI
+     * crossing. rocksdbjni asserts a non-empty key list, so an empty one is answered here.
+     */
+    static List<byte[]> multiGet(RocksDB db, ReadOptions readOptions, List<byte[]> keys) {
+        if (keys.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return readOptions == null ? db.multiGetAsList(keys) : db.multiGetAsList(readOptions, keys);
+        } catch (RocksDBException e) {
+            throw new StoreException("multiGet failed", e);
+        }
+    }
+
     static void checkIterator(RocksIterator it) {
         try {
             it.status();
@@ -328,6 +348,16 @@ public final class RocksKvStore implements AutoCloseable {
                 return requireOpen().get(key);
             } catch (RocksDBException e) {
                 throw new StoreException("get failed", e);
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+
+        @Override
+        public List<byte[]> getAll(List<byte[]> keys) {
+            lock.readLock().lock();
+            try {
+                return multiGet(requireOpen(), null, keys);
             } finally {
                 lock.readLock().unlock();
             }
@@ -361,6 +391,11 @@ public final class RocksKvStore implements AutoCloseable {
             } catch (RocksDBException e) {
                 throw new StoreException("get failed", e);
             }
+        }
+
+        @Override
+        public List<byte[]> getAll(List<byte[]> keys) {
+            return multiGet(db, readOptions, keys);
         }
 
         @Override

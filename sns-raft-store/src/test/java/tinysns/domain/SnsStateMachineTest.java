@@ -331,8 +331,111 @@ class SnsStateMachineTest {
             assertEquals(20, c1.machine.timeline(counting, u1, 20).posts().size());
             assertEquals(1, counting.scans, "one seek");
             assertTrue(counting.visited <= 20, "visited " + counting.visited + " timeline keys");
-            assertTrue(counting.gets <= 22, "gets " + counting.gets + " (session, cluster clock, 20 posts)");
+            // Over RocksDB each store call is one JNI crossing (a scan: one per step), whatever the number of keys.
+            assertEquals(0, counting.gets, "no single gets");
+            assertEquals(2, counting.getAlls, "one for the session and the cluster clock, one for the 20 posts");
+            assertEquals(2 + 20, counting.keysRead);
+            assertEquals(3, counting.calls());
+
+            // As the node reads it: the session checked by the master's clock, then the unchecked read.
+            CountingReader gateway = new CountingReader(c1.kv);
+            assertEquals(Status.SUCCESS, c1.machine.checkSession(gateway, u1, c1.clock.millis));
+            assertEquals(c1.machine.timeline(c1.kv, u1, 20), c1.machine.homeTimeline(gateway, 1, 20));
+            assertEquals(3, gateway.calls(), "session, timeline keys, posts");
+
+            CountingReader own = new CountingReader(c1.kv);
+            assertEquals(20, c1.machine.userTimeline(own, u1, 4, 20).posts().size());
+            assertEquals(1, own.getAlls, "the session and the cluster clock");
+            assertEquals(1, own.gets, "the author's record");
+            assertEquals(1, own.scans, "the author's newest 20 posts are adjacent keys");
+            assertEquals(20, own.visited);
+            assertEquals(3, own.calls());
         }
+    }
+
+    @Test
+    void aSessionCheckIsOneStoreCallAndDecidesAsBefore() {
+        Session u1 = c1.login(1);
+        Session u4 = c1.login(4);
+        long ttl = c1.machine.config().sessionTtlMillis();
+        long now = c1.clock.millis;
+        for (Session s : List.of(u1, u4, new Session(1, u4.token()), new Session(1, "no-such-token-000000"),
+                new Session(0, u1.token()), new Session(1, null))) {
+            for (long at : new long[]{Long.MIN_VALUE, now, now + ttl - 20, now + ttl, now + ttl + 1, Long.MAX_VALUE}) {
+                CountingReader counting = new CountingReader(c1.kv);
+                Status status = c1.machine.checkSession(counting, s, at);
+                assertEquals(referenceCheckSession(s, at), status, s + " at " + at);
+                if (status == Status.SUCCESS) {
+                    assertEquals(1, counting.calls(), "the meta record and the session in one getAll");
+                } else {
+                    assertTrue(counting.calls() <= 2, "a refusal also reads the replaced-session key");
+                }
+            }
+        }
+        assertEquals(Status.SESSION_INVALID, c1.machine.checkSession(c1.kv, null, now));
+    }
+
+    /** The session rule as it read before issue 13: the cluster clock and the session by two gets. */
+    private Status referenceCheckSession(Session s, long nowMillis) {
+        if (s.token() == null || s.userId() <= 0) {
+            return Status.SESSION_INVALID;
+        }
+        byte[] meta = c1.kv.get(Keys.META_STATE);
+        long now = Math.max(nowMillis, meta == null ? Long.MIN_VALUE : Records.MetaRecord.decode(meta).clockMillis());
+        byte[] value = c1.kv.get(Keys.session(s.token()));
+        if (value != null) {
+            Records.SessionRecord r = Records.SessionRecord.decode(value);
+            if (r.userId() == s.userId() && now - r.lastActiveMillis() <= c1.machine.config().sessionTtlMillis()) {
+                return Status.SUCCESS;
+            }
+        }
+        byte[] replaced = c1.kv.get(Keys.replacedSession(s.userId()));
+        return replaced != null && new String(replaced, java.nio.charset.StandardCharsets.UTF_8).equals(s.token())
+                ? Status.SESSION_REPLACED : Status.SESSION_INVALID;
+    }
+
+    @Test
+    void aUserTimelineWithGapsReadsWhatOnePostAtATimeWouldAndOneMoreScanPerGap() {
+        Session u1 = c1.login(1);
+        Session u4 = c1.login(4);
+        for (int i = 1; i <= 60; i++) {
+            c1.post(u4, "post " + i);
+        }
+        c1.kv.delete(Keys.post(4, 60));
+        c1.kv.delete(Keys.post(4, 58));
+        CountingReader counting = new CountingReader(c1.kv);
+        var reply = c1.machine.userTimeline(counting, u1, 4, 20);
+        assertEquals(referenceUserTimeline(4, 20), reply.posts());
+        assertEquals("post 39", reply.posts().get(0).text());
+        assertEquals("post 59", reply.posts().get(19).text());
+        assertEquals(2, counting.scans, "20 post numbers (18 found), then the 2 still missing");
+
+        Random random = new Random(13);
+        for (int round = 0; round < 200; round++) {
+            long seq = 1 + random.nextInt(60);
+            c1.kv.delete(Keys.post(4, seq));
+            int limit = 1 + random.nextInt(30);
+            assertEquals(referenceUserTimeline(4, limit), c1.machine.userTimeline(c1.kv, u1, 4, limit).posts(),
+                    "round " + round + ", limit " + limit);
+        }
+        for (long seq = 1; seq <= 60; seq++) {
+            c1.kv.delete(Keys.post(4, seq));
+        }
+        assertEquals(List.of(), c1.machine.userTimeline(c1.kv, u1, 4, 20).posts(), "every post gone");
+    }
+
+    /** The user timeline as it read before issue 13: one get per post number down from the last. */
+    private List<PostView> referenceUserTimeline(long author, int limit) {
+        long last = Records.UserRecord.decode(c1.kv.get(Keys.user(author))).lastPostSeq();
+        List<PostView> posts = new ArrayList<>();
+        for (long seq = last; seq >= Math.max(1, last - 2L * limit) && posts.size() < limit; seq--) {
+            PostView p = c1.machine.post(c1.kv, author, seq);
+            if (p != null) {
+                posts.add(p);
+            }
+        }
+        java.util.Collections.reverse(posts);
+        return posts;
     }
 
     @Test
@@ -440,6 +543,8 @@ class SnsStateMachineTest {
         int scans;
         int visited;
         int gets;
+        int getAlls;
+        int keysRead;
         int puts;
         int deletes;
         int metaPuts;
@@ -451,7 +556,20 @@ class SnsStateMachineTest {
         @Override
         public byte[] get(byte[] key) {
             gets++;
+            keysRead++;
             return inner.get(key);
+        }
+
+        @Override
+        public List<byte[]> getAll(List<byte[]> keys) {
+            getAlls++;
+            keysRead += keys.size();
+            return inner.getAll(keys);
+        }
+
+        /** Calls to the store: over RocksDB, a get or a getAll is one JNI crossing, a scan one per step. */
+        int calls() {
+            return gets + getAlls + scans;
         }
 
         @Override

@@ -72,6 +72,40 @@ class RocksKvStoreTest {
     }
 
     @Test
+    void getAllAnswersEachKeyInOrderFromTheReadsOneView() {
+        try (RocksKvStore store = RocksKvStore.open(tmp.resolve("db"), StoreOptions.defaults())) {
+            try (ApplyBatch batch = store.begin()) {
+                batch.put(b("Ka"), b("1"));
+                batch.put(b("Kc"), b("3"));
+                batch.commit(1);
+            }
+            List<byte[]> keys = List.of(b("Kc"), b("Kb"), b("Ka"), b("Kc"));
+            for (KvReader reader : List.of(store.reader(), new tinysns.kv.MemoryKv())) {
+                assertEquals(List.of(), reader.getAll(List.of()), "no keys: rocksdbjni would assert");
+            }
+            assertEquals(List.of("3", "-", "1", "3"), strings(store.reader().getAll(keys)));
+            List<String> inRead = store.read(r -> {
+                try (ApplyBatch batch = store.begin()) { // a commit in the middle of the read
+                    batch.put(b("Kb"), b("2"));
+                    batch.delete(b("Ka"));
+                    batch.commit(2);
+                }
+                return strings(r.getAll(keys));
+            });
+            assertEquals(List.of("3", "-", "1", "3"), inRead, "the view the read began with");
+            assertEquals(List.of("3", "2", "-", "3"), store.read(r -> strings(r.getAll(keys))));
+            try (ApplyBatch batch = store.begin()) {
+                batch.put(b("Ka"), b("pending"));
+                assertEquals(List.of("3", "2", "pending", "3"), strings(batch.getAll(keys)), "the batch's own writes");
+            }
+        }
+    }
+
+    private static List<String> strings(List<byte[]> values) {
+        return values.stream().map(v -> v == null ? "-" : new String(v, StandardCharsets.UTF_8)).toList();
+    }
+
+    @Test
     void committedBatchHoldsDeletesOverwritesAndLongValuesAndDropsRolledBackWrites() {
         byte[] big = new byte[70_000]; // a three-byte varint length
         for (int i = 0; i < big.length; i++) {
