@@ -58,6 +58,7 @@ class PostRateLimitTest {
             long requestNo = 0;
             int accepted = 0;
             Reply refused = null;
+            long startedNanos = System.nanoTime();
             for (int i = 0; i < 40 && refused == null; i++) {
                 Reply reply = node.post(runaway, ++requestNo, "post " + i);
                 if (reply.ok()) {
@@ -66,7 +67,11 @@ class PostRateLimitTest {
                     refused = reply;
                 }
             }
-            assertTrue(accepted >= 10 && accepted <= 12, "the burst of 10 (plus what refilled meanwhile): " + accepted);
+            // The bucket refills at 5/s while the burst is posted: at a load of 40 ten commits took 0.6 s (13 accepted).
+            double seconds = (System.nanoTime() - startedNanos) / 1e9;
+            int refilled = (int) Math.ceil(seconds * 5);
+            assertTrue(accepted >= 10 && accepted <= 10 + refilled + 1,
+                    "the burst of 10 plus what refilled in " + seconds + " s: " + accepted);
             assertEquals(Status.RATE_LIMITED, refused.status());
             assertEquals("more posts than this server allows one session per second; nothing was posted, wait a moment",
                     refused.detail());
