@@ -132,11 +132,11 @@ public final class CoordinatorServer implements AutoCloseable {
             }
             stub = RmiEndpoints.export(service, options.host(), options.exportPort());
             // rebind, not bind: a coordinator that crashed left its stale stub bound in a standalone registry.
-            registry.rebind(CoordinatorService.REGISTRY_NAME, stub);
+            rebindAtStart(CoordinatorService.REGISTRY_NAME, stub);
             bound = true;
             if (replicated != null) {
                 leaderStub = RmiEndpoints.export(service.leaderOnly(), options.host(), options.exportPort());
-                registry.rebind(CoordinatorService.LEADER_REGISTRY_NAME, leaderStub);
+                rebindAtStart(CoordinatorService.LEADER_REGISTRY_NAME, leaderStub);
                 replicated.start();
             }
             scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -209,6 +209,49 @@ public final class CoordinatorServer implements AutoCloseable {
         closed.countDown();
         if (serving) {
             LOG.info("Coordinator stopped");
+        }
+    }
+
+    /**
+     * How long a starting coordinator waits for a standalone registry that does not listen or answer yet. sns-up.sh
+     * starts each coordinator once its registry listens, but a just-started registry JVM may answer its first call
+     * late on a loaded machine: at load 22 (and again at 38, in ChaosIT) a first rebind timed out after its 2 s bound
+     * and the coordinator exited, leaving the deployment without a majority of coordinator replicas.
+     */
+    static final long REGISTRY_WAIT_MILLIS = 30_000;
+    private static final long REGISTRY_RETRY_MILLIS = 100;
+
+    /**
+     * {@code registry.rebind} for {@link #start()}: an in-process registry is there already; a standalone one that
+     * refuses the connection or times out is tried again every {@value #REGISTRY_RETRY_MILLIS} ms for up to
+     * {@value #REGISTRY_WAIT_MILLIS} ms. A refusal from a registry that answers (a bind from another host) fails at once.
+     */
+    private void rebindAtStart(String name, Remote ours) throws RemoteException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REGISTRY_WAIT_MILLIS);
+        boolean logged = false;
+        while (true) {
+            try {
+                registry.rebind(name, ours);
+                if (logged) {
+                    LOG.info("The registry at {}:{} answers; {} is bound", options.host(), options.registryPort(), name);
+                }
+                return;
+            } catch (java.rmi.ConnectException | java.rmi.ConnectIOException | java.rmi.UnmarshalException e) {
+                if (ownsRegistry || System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                if (!logged) {
+                    logged = true;
+                    LOG.info("Waiting up to {} s for the registry at {}:{} ({})", REGISTRY_WAIT_MILLIS / 1000,
+                            options.host(), options.registryPort(), e.getClass().getSimpleName());
+                }
+                try {
+                    Thread.sleep(REGISTRY_RETRY_MILLIS);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
