@@ -115,7 +115,7 @@ public final class ReadBench {
                 ReadBench bench = new ReadBench(store, machine, sessions, clock);
                 bench.run(seconds);
             }
-            System.out.printf("JVM RSS: %s, load average: %s%n", rss(), loadAverage());
+            System.out.printf("JVM RSS: %s, load average: %s%n", ReplicaBench.rss(), loadAverage());
         } finally {
             if (temporary) {
                 deleteRecursively(dir);
@@ -372,15 +372,6 @@ public final class ReadBench {
     private static long pct(long[] sorted, double p) {
         int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-    }
-
-    private static String rss() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS"))
-                    .map(l -> l.substring(6).trim()).findFirst().orElse("?");
-        } catch (IOException e) {
-            return "? (" + e + ")";
-        }
     }
 
     private static String loadAverage() {

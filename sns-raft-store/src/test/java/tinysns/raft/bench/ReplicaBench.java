@@ -290,7 +290,8 @@ public final class ReplicaBench {
                 .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    private static String rss() {
+    /** This JVM's resident set size as /proc reports it (also used by ReadBench). */
+    static String rss() {
         try {
             return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS"))
                     .map(l -> l.substring(6).trim()).findFirst().orElse("?");
